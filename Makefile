@@ -1,0 +1,39 @@
+# Two commands a newcomer needs: `make run` and `make test`. Both create .venv when needed.
+SHELL := /bin/bash
+VENV := .venv
+PY := $(VENV)/bin/python
+STAMP := $(VENV)/.installed
+SCENARIO ?= scenarios/baseline.toml
+
+# A Python >= 3.12 that really runs: one on PATH first, then one that pyenv knows.
+define find_python
+for p in python3.13 python3.12 python3 \
+         $$(ls -d $${PYENV_ROOT:-$$HOME/.pyenv}/versions/3.1[2-9]*/bin/python 2>/dev/null | sort -rV); do \
+  if command -v $$p >/dev/null 2>&1 && $$p -c 'import sys, venv; sys.exit(sys.version_info < (3, 12))' 2>/dev/null; then \
+    command -v $$p; exit 0; fi; \
+done; exit 1
+endef
+
+.PHONY: run test lint bench sweep-demo clean
+
+$(STAMP): pyproject.toml
+	@base=$$( $(find_python) ) || { echo "No working Python >= 3.12 found. Install one (for example 'pyenv install 3.12') and run make again." >&2; exit 1; }; \
+	echo "Using $$base ($$($$base --version))"; \
+	[ -x $(PY) ] && $(PY) -c 'import sys; sys.exit(sys.version_info < (3, 12))' 2>/dev/null || { rm -rf $(VENV); $$base -m venv $(VENV); }
+	$(PY) -m pip install --quiet --upgrade pip
+	$(PY) -m pip install --quiet -e '.[dev]'
+	@touch $(STAMP)
+
+run: $(STAMP)
+	$(VENV)/bin/marketsim run $(SCENARIO)
+
+test: $(STAMP)
+	$(PY) -m pytest -q
+
+lint: $(STAMP)
+	$(VENV)/bin/ruff check simulator tests
+	$(VENV)/bin/ruff format --check simulator tests
+	$(VENV)/bin/mypy
+
+clean:
+	rm -rf $(VENV) .pytest_cache .mypy_cache .ruff_cache

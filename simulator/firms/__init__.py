@@ -1,0 +1,1 @@
+"""The supply side: firms, their factories and their order books."""

@@ -1,0 +1,142 @@
+"""Orders: the firm's order book, kept as columns.
+
+Picture a clipboard of order lines at the shipping desk: who ordered which variant, how many, when,
+what date was promised, and when it was filled, delivered or cancelled. Orders waiting for stock
+queue first-in first-out per variant (the backlog). One row per order in growable numpy columns
+keeps a million consumers' orders cheap: a day's orders are appended and filled as arrays, never
+one Python object per order.
+
+An order is *open* from booking until it is filled (then it ships) or cancelled; it is *delivered*
+when its shipment arrives. Every order is, at any time, exactly one of: open, in transit, delivered,
+cancelled.
+"""
+
+from __future__ import annotations
+
+from typing import ClassVar
+
+import numpy as np
+
+NaN = np.nan
+
+
+class OrderBook:
+    """Order lines as growable columns with a FIFO backlog per variant.
+
+    Args:
+        n_variants: number of variants the firm sells.
+        capacity: initial row capacity (grows by doubling).
+    """
+
+    COLUMNS: ClassVar[dict[str, np.dtype]] = {
+        "consumer": np.dtype(np.int64),
+        "variant": np.dtype(np.int16),
+        "qty": np.dtype(np.int32),
+        "placed": np.dtype(np.float64),
+        "promised": np.dtype(np.float64),
+        "deadline": np.dtype(np.float64),
+        "filled": np.dtype(np.float64),
+        "delivered": np.dtype(np.float64),
+        "cancelled": np.dtype(np.float64),
+        "from_stock": np.dtype(np.bool_),
+    }
+
+    def __init__(self, n_variants: int, capacity: int = 1024) -> None:
+        self.n = 0
+        self._cols = {k: np.empty(capacity, dt) for k, dt in self.COLUMNS.items()}
+        self._backlog: list[np.ndarray] = [np.empty(0, np.int64) for _ in range(n_variants)]
+
+    def __getattr__(self, name: str) -> np.ndarray:
+        cols = self.__dict__.get("_cols")
+        if cols is not None and name in cols:
+            return cols[name][: self.n]
+        raise AttributeError(name)
+
+    def _grow(self, extra: int) -> None:
+        need = self.n + extra
+        cap = len(self._cols["qty"])
+        if need <= cap:
+            return
+        while cap < need:
+            cap *= 2
+        for k, col in self._cols.items():
+            new = np.empty(cap, col.dtype)
+            new[: self.n] = col[: self.n]
+            self._cols[k] = new
+
+    def add(
+        self,
+        consumer: np.ndarray,
+        variant: np.ndarray,
+        qty: np.ndarray,
+        placed: float,
+        promised: np.ndarray,
+        deadline: np.ndarray,
+    ) -> np.ndarray:
+        """Append orders (all placed at time ``placed``); return their ids."""
+        k = len(consumer)
+        self._grow(k)
+        s = slice(self.n, self.n + k)
+        c = self._cols
+        c["consumer"][s] = consumer
+        c["variant"][s] = variant
+        c["qty"][s] = qty
+        c["placed"][s] = placed
+        c["promised"][s] = promised
+        c["deadline"][s] = deadline
+        c["filled"][s] = NaN
+        c["delivered"][s] = NaN
+        c["cancelled"][s] = NaN
+        c["from_stock"][s] = False
+        ids = np.arange(self.n, self.n + k, dtype=np.int64)
+        self.n += k
+        return ids
+
+    def mark_filled(self, ids: np.ndarray, t: float, ship_days: float, from_stock: bool) -> None:
+        """Orders ``ids`` are filled at time ``t`` and arrive ``ship_days`` later."""
+        self._cols["filled"][ids] = t
+        self._cols["delivered"][ids] = t + ship_days
+        self._cols["from_stock"][ids] = from_stock
+
+    def enqueue(self, variant: int, ids: np.ndarray) -> None:
+        """Put orders at the back of a variant's backlog."""
+        if len(ids):
+            self._backlog[variant] = np.concatenate([self._backlog[variant], ids])
+
+    def backlog(self, variant: int) -> np.ndarray:
+        """Ids of the variant's open orders, oldest first."""
+        return self._backlog[variant]
+
+    def backlog_units(self, variant: int) -> int:
+        """Units ordered and not yet filled for a variant."""
+        return int(self._cols["qty"][self._backlog[variant]].sum())
+
+    def take_fillable(self, variant: int, units: int) -> np.ndarray:
+        """Remove and return the oldest orders that ``units`` can fill in full (strict FIFO)."""
+        queue = self._backlog[variant]
+        if units <= 0 or len(queue) == 0:
+            return queue[:0]
+        need = np.cumsum(self._cols["qty"][queue])
+        k = int(np.searchsorted(need, units, side="right"))
+        self._backlog[variant] = queue[k:]
+        return queue[:k]
+
+    def cancel_overdue(self, t: float) -> np.ndarray:
+        """Cancel open orders whose deadline is before ``t``; return their ids."""
+        out = []
+        for v, queue in enumerate(self._backlog):
+            if len(queue) == 0:
+                continue
+            late = self._cols["deadline"][queue] < t
+            if late.any():
+                out.append(queue[late])
+                self._backlog[v] = queue[~late]
+        if not out:
+            return np.empty(0, np.int64)
+        ids = np.concatenate(out)
+        self._cols["cancelled"][ids] = t
+        return ids
+
+    def open_count(self) -> int:
+        """Orders neither filled nor cancelled."""
+        return int(sum(len(q) for q in self._backlog))

@@ -1,0 +1,1 @@
+"""The demand side: consumers, their generations, their choices and their social network."""

@@ -1,0 +1,93 @@
+"""KPIs: what a run achieved, per firm and for the market, from the recorded series and order books.
+
+Every KPI is measured over the days after the warm-up (``run.warmup_days``), when the start-up
+stock and the empty pipeline no longer dominate:
+
+- ``profit``, ``revenue``, ``units_sold``: sums over the measured days (sold = shipped).
+- ``fill_rate``: share of orders placed in the measured days that were filled from stock at once.
+- ``otif``: share of orders placed in the measured days and promised by the end of the run that
+  were delivered in full on or before the promised day (cancelled and late orders fail).
+- ``mean_lead_time_days``: order to delivery, over delivered orders placed in the measured days.
+- ``market_share``: the firm's share of units ordered; ``market_share_by_generation`` the same within
+  each generation.
+- ``mean_inventory``: mean end-of-day finished goods; ``backorders_end``: units waiting at the end.
+- ``bullwhip_ratio``: variance of daily units released to the plant over variance of daily units
+  ordered (Chen et al. 2000's ratio at the plant).
+- market ``no_purchase_share``: share of shopping occasions that ended without buying.
+"""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING, Any
+
+import numpy as np
+
+from simulator.firms.firm import COST_ITEMS
+from simulator.scenario import GENERATIONS
+
+if TYPE_CHECKING:
+    from simulator.model import MarketModel
+
+
+def _ratio(num: float, den: float) -> float | None:
+    return float(num / den) if den else None
+
+
+def firm_kpis(model: MarketModel) -> dict[str, dict[str, Any]]:
+    """KPIs per firm name."""
+    ts = model.timeseries()
+    warm = model.spec.run.warmup_days
+    end = float(model.day)
+    out: dict[str, dict[str, Any]] = {}
+    measured = ts[ts["day"] >= warm]
+    totals_by_gen = {g: measured[f"orders_{g}"].sum() for g in GENERATIONS}
+    total_units = measured["units_ordered"].sum()
+    for f in model.firms:
+        m = measured[measured["firm"] == f.name]
+        o = f.orders
+        placed = o.placed
+        in_window = placed >= warm
+        promised_known = in_window & (o.promised <= end)
+        on_time = promised_known & (o.delivered <= o.promised)
+        delivered = in_window & ~np.isnan(o.delivered) & (o.delivered <= end)
+        lead = o.delivered[delivered] - placed[delivered]
+        demand_var = float(m["units_ordered"].var(ddof=1)) if len(m) > 1 else 0.0
+        release_var = float(m["released"].var(ddof=1)) if len(m) > 1 else 0.0
+        out[f.name] = {
+            "profit": float(m["profit"].sum()),
+            "revenue": float(m["revenue"].sum()),
+            "costs": {k: float(m[k].sum()) for k in COST_ITEMS},
+            "units_sold": int(m["units_shipped"].sum()),
+            "orders": int(in_window.sum()),
+            "fill_rate": _ratio(float(o.from_stock[in_window].sum()), float(in_window.sum())),
+            "otif": _ratio(float(on_time.sum()), float(promised_known.sum())),
+            "mean_lead_time_days": float(lead.mean()) if len(lead) else None,
+            "lead_time_p95_days": float(np.percentile(lead, 95)) if len(lead) else None,
+            "market_share": _ratio(float(m["units_ordered"].sum()), float(total_units)),
+            "market_share_by_generation": {
+                g: _ratio(float(m[f"orders_{g}"].sum()), float(totals_by_gen[g])) for g in GENERATIONS
+            },
+            "mean_inventory": float(m["on_hand"].mean()) if len(m) else 0.0,
+            "backorders_end": int(f.backorders()),
+            "cancelled": int((~np.isnan(o.cancelled) & in_window).sum()),
+            "bullwhip_ratio": _ratio(release_var, demand_var),
+        }
+    return out
+
+
+def market_kpis(model: MarketModel) -> dict[str, Any]:
+    """Market-wide KPIs."""
+    ms = model.market_series()
+    m = ms[ms["day"] >= model.spec.run.warmup_days]
+    shoppers = float(m["shoppers"].sum())
+    return {
+        "consumers": model.population.n,
+        "days": model.day,
+        "warmup_days": model.spec.run.warmup_days,
+        "no_purchase_share": _ratio(shoppers - float(m["buyers"].sum()), shoppers),
+    }
+
+
+def summary(model: MarketModel) -> dict[str, Any]:
+    """The run's ``summary.json`` content."""
+    return {"market": market_kpis(model), "firms": firm_kpis(model)}

@@ -1,0 +1,1 @@
+"""Supply-chain policies: one protocol, several implementations, chosen by name."""

@@ -1,0 +1,331 @@
+"""Scenario files: what a run simulates, as data.
+
+A scenario is a TOML file read with :mod:`tomllib` and validated by the frozen pydantic models below
+(``extra="forbid"``, so a misspelt key is an error, not a silent default). Every field has a default
+that makes sense for a consumer-goods market, so a ten-line file that names two firms is enough.
+
+Think of it as the brief handed to the simulation team: how long to run (``run``), who the consumers
+are (``population``, ``network``), which firms compete with what factory and which supply-chain policy
+(``firms``), and what happens to them on which day (``events``). Nothing here simulates anything.
+
+Errors are collected as :class:`ScenarioError` with one ``(field.path, message)`` per problem, which
+the command line prints as ``FILE: field.path: message``.
+"""
+
+from __future__ import annotations
+
+import math
+import tomllib
+from collections.abc import Mapping
+from pathlib import Path
+from typing import Annotated, Any, Literal
+
+from pydantic import BaseModel, ConfigDict, Field, ValidationError, model_validator
+
+from simulator.policies.params import POLICY_NAMES, PolicyParams, SupplierCentricParams
+
+GENERATIONS: tuple[str, ...] = ("silent", "boomers", "gen_x", "millennials", "gen_z")
+VALUE_DIMENSIONS: tuple[str, ...] = ("environment", "fair_labour", "animal_welfare")
+
+Share = Annotated[float, Field(ge=0.0, le=1.0)]
+PositiveInt = Annotated[int, Field(gt=0)]
+NonNegFloat = Annotated[float, Field(ge=0.0)]
+PositiveFloat = Annotated[float, Field(gt=0.0)]
+
+
+class Frozen(BaseModel):
+    """Base of every scenario section: immutable, unknown keys rejected."""
+
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+
+class RunSettings(Frozen):
+    """How long to simulate and with which root seed."""
+
+    days: PositiveInt = 365
+    warmup_days: Annotated[int, Field(ge=0)] = 30
+    seed: Annotated[int, Field(ge=0)] = 42
+
+    @model_validator(mode="after")
+    def _warmup_shorter_than_run(self) -> RunSettings:
+        if self.warmup_days >= self.days:
+            raise ValueError(f"warmup_days ({self.warmup_days}) must be < days ({self.days})")
+        return self
+
+
+class GenerationMix(Frozen):
+    """Share of each generation in the population; the shares sum to 1."""
+
+    silent: Share = 0.05
+    boomers: Share = 0.22
+    gen_x: Share = 0.25
+    millennials: Share = 0.28
+    gen_z: Share = 0.20
+
+    @model_validator(mode="after")
+    def _sums_to_one(self) -> GenerationMix:
+        total = sum(self.as_tuple())
+        if not math.isclose(total, 1.0, abs_tol=1e-6):
+            raise ValueError(f"generation shares must sum to 1, got {total:.6g}")
+        return self
+
+    def as_tuple(self) -> tuple[float, ...]:
+        """Shares in the order of :data:`GENERATIONS`."""
+        return tuple(float(getattr(self, g)) for g in GENERATIONS)
+
+
+class Population(Frozen):
+    """The consumers: how many, which generations, how strongly values drive them."""
+
+    size: Annotated[int, Field(gt=0, le=5_000_000)] = 10_000
+    mix: GenerationMix = GenerationMix()
+    value_intensity: Annotated[float, Field(ge=0.0, le=5.0)] = 1.0
+    """Multiplies every consumer's willingness to pay for value alignment (0 = values ignored)."""
+    mean_need_interval_days: Annotated[float, Field(gt=0.0, le=3650.0)] = 30.0
+    """Mean days between two needs for the product (exponential)."""
+    retry_days: Annotated[float, Field(gt=0.0, le=365.0)] = 7.0
+    """Mean days before a consumer who went without looks again."""
+    reference_price: PositiveFloat = 100.0
+    """The price that utilities are measured against (price enters as price / reference_price)."""
+    purchase_constant: float = 3.5
+    """Utility of buying at all (alternative-specific constant of the products vs not buying)."""
+
+
+class Network(Frozen):
+    """The social network over which consumers see each other's posts."""
+
+    kind: Literal["watts_strogatz", "barabasi_albert", "complete", "none"] = "watts_strogatz"
+    k: Annotated[int, Field(ge=0, le=1000)] = 10
+    """Mean degree (Watts-Strogatz) or 2 x edges per new node (Barabasi-Albert)."""
+    rewire_p: Share = 0.1
+
+
+class EthicsProfile(Frozen):
+    """How a firm scores on each value dimension, 0 (bad) to 1 (exemplary)."""
+
+    environment: Share = 0.5
+    fair_labour: Share = 0.5
+    animal_welfare: Share = 0.5
+
+    def as_tuple(self) -> tuple[float, ...]:
+        """Scores in the order of :data:`VALUE_DIMENSIONS`."""
+        return tuple(float(getattr(self, d)) for d in VALUE_DIMENSIONS)
+
+
+class Distribution(Frozen):
+    """A random time in days.
+
+    ``deterministic`` is always ``mean``; ``exponential`` has that mean; ``gamma`` and ``lognormal``
+    have that mean and coefficient of variation ``cv``.
+    """
+
+    kind: Literal["deterministic", "exponential", "gamma", "lognormal"] = "exponential"
+    mean: NonNegFloat = 1.0
+    cv: Annotated[float, Field(gt=0.0, le=10.0)] = 1.0
+
+
+class Factory(Frozen):
+    """One firm's plant: a supplier of raw material, a production stage, finished goods, shipping."""
+
+    machines: Annotated[int, Field(gt=0, le=10_000)] = 1
+    unit_time: Distribution = Distribution(kind="gamma", mean=0.004, cv=0.5)
+    """Processing time of one unit on one machine, in days."""
+    setup_days: NonNegFloat = 0.0
+    """Machine set-up before each work order (the cost of small batches)."""
+    supplier_lead_days: Distribution = Distribution(kind="deterministic", mean=3.0)
+    initial_material: Annotated[int, Field(ge=0)] = 600
+    """Raw material on hand at day 0; also the base stock the one-for-one material reorder keeps."""
+    initial_stock: Annotated[int, Field(ge=0)] = 200
+    """Finished goods on hand at day 0."""
+    shipping_days: NonNegFloat = 2.0
+    material_cost: NonNegFloat = 30.0
+    production_cost: NonNegFloat = 15.0
+    setup_cost: NonNegFloat = 0.0
+    holding_cost_per_day: NonNegFloat = 0.05
+    backorder_cost_per_day: NonNegFloat = 0.5
+    shipping_cost: NonNegFloat = 3.0
+
+
+class Firm(Frozen):
+    """A competing firm: its offer, its ethics, its factory and its supply-chain policy."""
+
+    name: Annotated[str, Field(min_length=1, max_length=60)]
+    price: PositiveFloat = 100.0
+    quality: Share = 0.7
+    reputation: Share = 0.7
+    ethics: EthicsProfile = EthicsProfile()
+    factory: Factory = Factory()
+    policy: PolicyParams = Field(default_factory=SupplierCentricParams)
+
+
+class Event(Frozen):
+    """A scheduled shock.
+
+    - ``scandal``: the firm's ethics profile drops by ``magnitude`` on every dimension (floored at 0).
+    - ``virtue``: a viral ethical act raises it by ``magnitude`` (capped at 1).
+    - ``supply_disruption``: the firm's supplier ships nothing for ``duration_days``.
+    - ``demand_shift``: consumers' need rate is multiplied by ``magnitude`` for ``duration_days``.
+    """
+
+    kind: Literal["scandal", "virtue", "supply_disruption", "demand_shift"]
+    day: Annotated[int, Field(ge=0)]
+    firm: str | None = None
+    magnitude: NonNegFloat = 0.3
+    duration_days: Annotated[int, Field(ge=1)] = 14
+
+
+class Scenario(Frozen):
+    """A whole scenario file."""
+
+    name: str = "scenario"
+    description: str = ""
+    run: RunSettings = RunSettings()
+    population: Population = Population()
+    network: Network = Network()
+    firms: Annotated[list[Firm], Field(min_length=1, max_length=50)]
+    events: list[Event] = Field(default_factory=list)
+
+    @model_validator(mode="after")
+    def _cross_checks(self) -> Scenario:
+        names = [f.name for f in self.firms]
+        dupes = sorted({n for n in names if names.count(n) > 1})
+        if dupes:
+            raise ValueError(f"firm names must be unique, repeated: {', '.join(dupes)}")
+        for i, ev in enumerate(self.events):
+            needs_firm = ev.kind in ("scandal", "virtue", "supply_disruption")
+            if needs_firm and ev.firm is None:
+                raise ValueError(f"events.{i}: a {ev.kind} event needs a firm")
+            if ev.firm is not None and ev.firm not in names:
+                raise ValueError(
+                    f"events.{i}.firm: no firm named {ev.firm!r} (firms: {', '.join(names)})"
+                )
+        if self.network.kind in ("watts_strogatz", "barabasi_albert"):
+            if self.network.k >= self.population.size:
+                raise ValueError(
+                    f"network.k ({self.network.k}) must be < population.size ({self.population.size})"
+                )
+        return self
+
+    def with_overrides(self, overrides: Mapping[str, Any]) -> Scenario:
+        """A copy with values replaced by dotted path (``population.mix.gen_z``, ``firms.1.price``).
+
+        The result is validated again, so an override that breaks a rule raises
+        :class:`ScenarioError`.
+        """
+        data = self.model_dump(mode="python")
+        for path, value in overrides.items():
+            set_path(data, path, value)
+        return parse_scenario(data, source="<overrides>")
+
+
+class ScenarioError(Exception):
+    """A scenario (or other input file) that cannot be used; ``problems`` are (field path, message)."""
+
+    def __init__(self, source: str, problems: list[tuple[str, str]]) -> None:
+        self.source = source
+        self.problems = problems
+        super().__init__("\n".join(self.lines()))
+
+    def lines(self) -> list[str]:
+        """One ``FILE: field.path: message`` line per problem."""
+        return [
+            f"{self.source}: {path}: {msg}" if path else f"{self.source}: {msg}"
+            for path, msg in self.problems
+        ]
+
+
+def set_path(data: Any, path: str, value: Any) -> None:
+    """Set ``value`` at a dotted ``path`` in nested dicts/lists (list indices are integers)."""
+    parts = path.split(".")
+    node = data
+    for i, part in enumerate(parts):
+        last = i == len(parts) - 1
+        if isinstance(node, list):
+            try:
+                idx = int(part)
+                node[idx]
+            except (ValueError, IndexError):
+                raise ScenarioError("<overrides>", [(path, f"no list item {part!r}")]) from None
+            if last:
+                node[idx] = value
+            else:
+                node = node[idx]
+        elif isinstance(node, dict):
+            if last:
+                node[part] = value
+            else:
+                if part not in node or not isinstance(node[part], dict | list):
+                    node[part] = {} if part not in node else node[part]
+                node = node[part]
+        else:
+            raise ScenarioError("<overrides>", [(path, f"cannot set {part!r} inside a value")])
+
+
+def _format_loc(loc: tuple[Any, ...]) -> str:
+    # pydantic puts validator names ("function-after[...]") and the policy union's tag
+    # ("policy.supplier_centric.x") into locations; a user wrote neither, so drop them.
+    parts = []
+    for i, p in enumerate(loc):
+        if isinstance(p, str) and "[" in p:
+            continue
+        if i > 0 and loc[i - 1] == "policy" and p in POLICY_NAMES:
+            continue
+        parts.append(str(p))
+    return ".".join(parts)
+
+
+def _problems(err: ValidationError) -> list[tuple[str, str]]:
+    out = []
+    for e in err.errors():
+        msg = e["msg"]
+        if msg.startswith("Value error, "):
+            msg = msg[len("Value error, ") :]
+        loc = _format_loc(tuple(e["loc"]))
+        # A cross-check error carries its own path prefix ("events.1.firm: ...").
+        if ": " in msg and not loc and msg.split(": ", 1)[0].replace(".", "").isalnum():
+            loc, msg = msg.split(": ", 1)
+        if e["type"] == "extra_forbidden":
+            msg = "unknown key (not a field of this section)"
+        elif e["type"] == "union_tag_invalid":
+            tag = e.get("ctx", {}).get("tag", "?")
+            msg = f"unknown policy {tag!r}; choose one of {', '.join(POLICY_NAMES)}"
+            loc = f"{loc}.name" if loc else "name"
+        elif e["type"] == "union_tag_not_found":
+            msg = f"a policy needs a name; choose one of {', '.join(POLICY_NAMES)}"
+            loc = f"{loc}.name" if loc else "name"
+        out.append((loc, msg))
+    return out
+
+
+def parse_scenario(data: Mapping[str, Any], source: str = "<scenario>") -> Scenario:
+    """Validate a scenario given as nested dicts; raise :class:`ScenarioError` on any problem."""
+    try:
+        return Scenario.model_validate(data)
+    except ValidationError as err:
+        raise ScenarioError(source, _problems(err)) from None
+
+
+def read_toml(path: str | Path) -> dict[str, Any]:
+    """Read a TOML file, turning a missing or malformed file into :class:`ScenarioError`."""
+    p = Path(path)
+    try:
+        with p.open("rb") as fh:
+            return tomllib.load(fh)
+    except FileNotFoundError:
+        raise ScenarioError(str(p), [("", "file not found")]) from None
+    except IsADirectoryError:
+        raise ScenarioError(str(p), [("", "is a directory, not a file")]) from None
+    except tomllib.TOMLDecodeError as err:
+        raise ScenarioError(str(p), [("", f"not valid TOML: {err}")]) from None
+    except (OSError, UnicodeDecodeError) as err:
+        raise ScenarioError(str(p), [("", f"cannot read: {err}")]) from None
+
+
+def load_scenario(path: str | Path) -> Scenario:
+    """Read and validate a scenario file."""
+    return parse_scenario(read_toml(path), source=str(path))
+
+
+def dump_scenario(scenario: Scenario) -> dict[str, Any]:
+    """The fully resolved scenario (defaults filled in) as JSON-ready data."""
+    return scenario.model_dump(mode="json")
