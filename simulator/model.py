@@ -34,6 +34,7 @@ import simpy
 from simulator.events import EventSchedule
 from simulator.firms.firm import COST_ITEMS, LEDGER_ITEMS, Firm
 from simulator.market.choice import Offers
+from simulator.market.eventlog import EventKind, EventLog
 from simulator.market.population import Consumer, Population
 from simulator.market.social import build_network
 from simulator.policies import registry
@@ -93,6 +94,8 @@ class MarketModel(mesa.Model):
             for row in range(self.population.n):
                 Consumer(self, row)
         self.events = EventSchedule(scenario.events, self.firms, self.population)
+        self.event_log = EventLog(len(self.firms))
+        """Every consumer event (always kept: the feed firms' demand sensing reads)."""
         self.rows: list[dict[str, Any]] = []
         self.market_rows: list[dict[str, Any]] = []
         self.last_choices: np.ndarray = np.empty(0, np.int64)
@@ -133,12 +136,16 @@ class MarketModel(mesa.Model):
         # 2. shocks
         self.events.apply(d)
         # 3. give-ups
+        log = self.event_log
         for f in self.firms:
             gave_up = f.cancel_overdue()
+            log.record(EventKind.CANCEL, d, gave_up, f.index)
             pop.cancelled(d, gave_up)
         # 4. deliveries
         for f in self.firms:
             ids = f.deliveries_between(d - 1, d)
+            late = np.maximum(0.0, f.orders.delivered[ids] - f.orders.promised[ids])
+            log.record(EventKind.DELIVERY, d, f.orders.consumer[ids], f.index, late)
             pop.delivered(d, f.orders.consumer[ids])
         # 5. purchases
         offers = self.offers()
@@ -149,6 +156,8 @@ class MarketModel(mesa.Model):
             mine = who[choice == f.index]
             deadline = d + f.quoted_days + pop.delay_tolerance[mine] + GRACE_DAYS
             f.book(mine, np.zeros(len(mine), dtype=np.int16), deadline)
+            log.record(EventKind.PURCHASE, d, mine, f.index, f.price)
+        log.record(EventKind.WENT_WITHOUT, d, who[choice < 0], -1)
         self.last_choices = choice
         by_gen = pop.share_by_generation(choice, who, len(self.firms))
         # 6. the rest of the day in the plant
