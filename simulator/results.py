@@ -2,9 +2,10 @@
 
 A run folder holds ``manifest.json`` (the resolved scenario, the seed, package versions, git commit,
 start and end time), ``timeseries.parquet`` (one row per day and firm), ``market.parquet`` (one row
-per day), ``summary.json`` (the KPIs) and, when asked, ``events.parquet``. Each file is written to a
-temporary name in the same folder and renamed into place, so a reader (or a resumed sweep) sees a
-file whole or not at all. The manifest is written last: a folder without one is an unfinished run.
+per day), ``summary.json`` (the KPIs), ``decisions.parquet`` (every policy decision with its inputs
+and reason) and, when asked, ``events.parquet``. Each file is written to a temporary name in the
+same folder and renamed into place, so a reader (or a resumed sweep) sees a file whole or not at all.
+The manifest is written last: a folder without one is an unfinished run.
 """
 
 from __future__ import annotations
@@ -104,6 +105,8 @@ def write_run_folder(
     write_parquet(target / "market.parquet", result.market)
     if getattr(result, "events", None) is not None:
         write_parquet(target / "events.parquet", result.events)
+    if getattr(result, "decisions", None) is not None:
+        write_parquet(target / "decisions.parquet", result.decisions)
     write_json(target / "summary.json", result.summary)
     manifest = {
         "scenario": dump_scenario(scenario),

@@ -27,6 +27,8 @@ class RunResult:
     market: pd.DataFrame
     summary: dict[str, Any]
     seed: dict[str, Any]
+    decisions: pd.DataFrame | None = None
+    """Every policy decision of every firm (inputs, rule, override, reason): ``decisions.parquet``."""
 
 
 def run_once(
@@ -59,4 +61,12 @@ def run_once(
         market=model.market_series(),
         summary=summary(model),
         seed=model.streams.entropy(),
+        decisions=decision_table(model),
     )
+
+
+def decision_table(model: MarketModel) -> pd.DataFrame:
+    """All firms' decision logs in one table, in time order (ties: firm order)."""
+    frames = [f.policy.decision_frame() for f in model.firms if f.policy is not None]
+    df = pd.concat(frames, ignore_index=True)
+    return df.sort_values("time", kind="stable", ignore_index=True)

@@ -1,24 +1,35 @@
 """The policy protocol: what every supply-chain policy does for its firm.
 
 A policy is the planning office of a firm. At each of its reviews it looks at what the firm can
-see (its own sales history, stock, work in process, backlog) and releases work orders to the plant;
-whenever the market asks, it says what delivery time the firm quotes. Policies are chosen by name
-from :mod:`simulator.policies.registry`; a scenario never names code.
+see (its own sales history, stock, work in process, backlog, and the market feed: its own order desk
+and public social signals) and releases work orders to the plant; whenever the market asks, it says
+what delivery time the firm quotes. Who in the office decides (rules, data, an optimiser, an
+optimiser with human overrides) is the policy's decision mode (:mod:`simulator.policies.decisions`);
+every decision is written to the policy's :class:`~simulator.policies.decisions.DecisionLog`.
+Policies are chosen by name from :mod:`simulator.policies.registry`; a scenario never names code.
 """
 
 from __future__ import annotations
 
 from collections.abc import Generator
-from typing import TYPE_CHECKING, Protocol
+from typing import TYPE_CHECKING, Any, Protocol
 
 import numpy as np
+import pandas as pd
 import simpy
+
+from simulator.policies.decisions import Costs, DecisionLog
+from simulator.policies.forecasting import Forecast, forecast
+from simulator.policies.sensing import Feed, OwnOrdersFeed
 
 if TYPE_CHECKING:
     from simulator.firms.firm import Firm
+    from simulator.policies.params import DemandCentricParams, SupplierCentricParams
 
 REVIEW_OFFSET = 0.5
 """Reviews happen at ``k * review_days + REVIEW_OFFSET``: mid-day, after the day's purchases."""
+
+QUALITY_LEDGER_ITEM = "quality_cost"
 
 
 class Policy(Protocol):
@@ -33,6 +44,31 @@ class Policy(Protocol):
         """Delivery time (days) the firm promises for an order placed now."""
         ...
 
+    def attach_feed(self, feed: Feed) -> None:
+        """Give the policy its view of the market (the only market data it may read)."""
+
+    def decision_frame(self) -> pd.DataFrame:
+        """The decision log as a table."""
+        ...
+
+    def marketing_allowed(self, day: float) -> bool:
+        """Whether the firm may spend on marketing on ``day`` (quality first holds it back)."""
+        ...
+
+
+def book(firm: Firm, item: str, amount: float) -> None:
+    """Add ``amount`` to today's ledger ``item``; an item the ledger lacks is a bug, raised loudly."""
+    money = firm.today.money
+    if item not in money:
+        raise KeyError(f"the ledger has no item {item!r} (items: {', '.join(money)})")
+    money[item] += amount
+
+
+def unit_margin(firm: Firm) -> float:
+    """Price less the variable cost of one unit (material, production, shipping)."""
+    f = firm.spec.factory
+    return float(firm.price - f.material_cost - f.production_cost - f.shipping_cost)
+
 
 class PeriodicPolicy:
     """Base for policies that review every ``review_days`` days on an integer grid.
@@ -44,14 +80,47 @@ class PeriodicPolicy:
 
     name = "periodic"
     review_days: int = 1
+    params: SupplierCentricParams | DemandCentricParams
 
     def __init__(self, rng: np.random.Generator) -> None:
         self.rng = rng
-        self.decisions: list[dict[str, object]] = []
-        """One entry per review: time, inputs, quantity released and the rule that decided it."""
+        self.feed: Feed | None = None
+        self.log = DecisionLog(firm="", policy=self.name, mode="rules")
+        self.marketing_hold_until = -np.inf
+
+    @property
+    def decisions(self) -> list[dict[str, Any]]:
+        """One entry per decision: time, action, inputs, rule, override, quantity, reason."""
+        return self.log.entries
+
+    def attach_feed(self, feed: Feed) -> None:
+        self.feed = feed
+
+    def decision_frame(self) -> pd.DataFrame:
+        return self.log.to_frame()
+
+    def marketing_allowed(self, day: float) -> bool:
+        return bool(day >= self.marketing_hold_until)
 
     def start(self, firm: Firm, env: simpy.Environment) -> None:
+        self.log.firm = firm.name
+        self.log.mode = getattr(self.params, "decision", "rules")
+        if self.feed is None:
+            self.feed = OwnOrdersFeed(firm)
         env.process(self._loop(firm, env))
+        p = self.params
+        if p.decision == "cobot" and "quality_first" in p.overrides:
+            self.marketing_hold_until = env.now + p.quality_first.marketing_delay_days
+            self.log.record(
+                env.now,
+                "marketing",
+                "human override",
+                override="quality_first",
+                chosen=self.marketing_hold_until,
+                reason=f"marketing spend held back until day {self.marketing_hold_until:g}",
+                inputs={"marketing_delay_days": p.quality_first.marketing_delay_days},
+            )
+            env.process(self._quality_loop(firm, env))
 
     def _loop(self, firm: Firm, env: simpy.Environment) -> Generator[simpy.Event, object, None]:
         k = 0
@@ -62,9 +131,50 @@ class PeriodicPolicy:
             self.review(firm)
             k += 1
 
+    def _quality_loop(self, firm: Firm, env: simpy.Environment) -> Generator[simpy.Event, object, None]:
+        """Quality first: each day below target, spend and close part of the gap to 1."""
+        q = self.params.quality_first
+        k = 0
+        while True:
+            yield env.timeout(k + REVIEW_OFFSET - env.now)
+            k += 1
+            if firm.quality >= q.target:
+                continue
+            before = firm.quality
+            firm.quality = min(q.target, before + q.gain_per_day * (1.0 - before))
+            book(firm, QUALITY_LEDGER_ITEM, q.spend_per_day)
+            if k % 30 == 1:  # one log line a month is enough to explain a daily routine
+                self.log.record(
+                    env.now,
+                    "quality",
+                    "human override",
+                    override="quality_first",
+                    recommended=before,
+                    chosen=firm.quality,
+                    reason=f"invest {q.spend_per_day:g}/day in quality until it reaches {q.target:g}",
+                    inputs={"spend_per_day": q.spend_per_day, "gain_per_day": q.gain_per_day},
+                )
+
     def review(self, firm: Firm) -> None:
         """Decide work orders now."""
         raise NotImplementedError
 
     def quote(self, firm: Firm) -> float:
         return firm.spec.factory.shipping_days
+
+    # --- helpers for subclasses ------------------------------------------------------------------
+    def costs(self, firm: Firm) -> Costs:
+        """The optimiser's holding and shortage cost per unit and review period."""
+        p = self.params
+        f = firm.spec.factory
+        h = f.holding_cost_per_day * self.review_days if p.holding_cost is None else p.holding_cost
+        if p.shortage_cost is None:
+            b = max(unit_margin(firm), 0.0) + f.backorder_cost_per_day * self.review_days
+        else:
+            b = p.shortage_cost
+        return Costs(h, b)
+
+    def history_forecast(self, history: list[int]) -> Forecast:
+        """Daily demand forecast from the firm's own daily sales, by the configured method."""
+        p = self.params
+        return forecast(history, p.forecast, p.forecast_window, p.smoothing_alpha)

@@ -1,0 +1,201 @@
+"""Policy mechanics on a firm fed exact demand: inventory position, lots, frozen plans, pull control."""
+
+from __future__ import annotations
+
+import numpy as np
+import pytest
+from scipy import integrate, stats
+
+from simulator.firms.firm import Firm
+from simulator.policies.params import SupplierCentricParams
+from simulator.policies.supplier_centric import SupplierCentric
+from tests.policy_harness import drive, make_firm
+
+SLOW_SUPPLIER = {
+    "supplier_lead_days": {"kind": "deterministic", "mean": 40.0},
+    "unit_time": {"kind": "deterministic", "mean": 0.001},
+    "initial_stock": 50,
+    "initial_material": 0,
+}
+
+
+class OnHandOrderUpTo(SupplierCentric):
+    """The classic mistake: order up to the level on on-hand stock, forgetting what is on order."""
+
+    def review(self, firm: Firm) -> None:
+        if not firm.demand_history:
+            return
+        level, _, _ = self.order_up_to(firm.demand_history)
+        gap = level - int(firm.on_hand.sum())
+        if gap > 0:
+            firm.release(0, max(int(np.ceil(gap)), self.params.min_lot))
+
+
+def _outstanding(firm: Firm) -> int:
+    return firm.plant.units_in_process
+
+
+def test_inventory_position_keeps_outstanding_orders_bounded_with_long_lead_times() -> None:
+    """Supply lead 40 days, review 7: on position the pipeline stays under S + lot; on hand it
+    re-orders the whole gap at every review until the first material lands (about L / R times)."""
+    params = {"name": "supplier_centric", "review_days": 7, "lead_time_days": 40, "min_lot": 20}
+    demand = np.random.default_rng(5).poisson(10, 300)
+    firm, env = make_firm({"factory": SLOW_SUPPLIER, "policy": params})
+    excess, pipeline = [], []
+
+    def watch(d: int) -> None:
+        levels = [
+            e["inputs"]["order_up_to"] for e in firm.policy.decisions if "order_up_to" in e["inputs"]
+        ]
+        pipeline.append(_outstanding(firm) - firm.backorders())
+        if levels:
+            # After a review the position is at most max(S) + lot; it only falls between reviews.
+            excess.append(firm.inventory_position() - (max(levels) + 20))
+
+    drive(firm, env, demand, after_day=watch)
+    assert excess and max(excess) <= 0
+    s_max = max(
+        e["inputs"]["order_up_to"] for e in firm.policy.decisions if "order_up_to" in e["inputs"]
+    )
+    # in process - backorders = position - on hand <= S + lot, every day
+    assert max(pipeline) <= s_max + 20
+
+    naive, env2 = make_firm(
+        {"factory": SLOW_SUPPLIER},
+        policy=OnHandOrderUpTo(SupplierCentricParams(**params), np.random.default_rng(0)),  # type: ignore[arg-type]
+    )
+    naive_pipeline: list[int] = []
+    drive(
+        naive,
+        env2,
+        demand,
+        after_day=lambda d: naive_pipeline.append(_outstanding(naive) - naive.backorders()),
+    )
+    assert max(naive_pipeline) > 4 * (s_max + 20)
+
+
+def test_min_lot_and_eoq_lot_sizes() -> None:
+    firm, env = make_firm(
+        {
+            "factory": {"setup_cost": 200.0, "holding_cost_per_day": 0.05, "initial_stock": 0},
+            "policy": {"name": "supplier_centric", "lot_sizing": "eoq", "review_days": 7},
+        }
+    )
+    drive(firm, env, [10] * 30)
+    rel = [e for e in firm.policy.decisions if e["released"] > 0]
+    assert rel
+    for e in rel:
+        # EOQ = sqrt(2 * D * K / h) on the day's forecast mean
+        eoq = int(np.ceil(np.sqrt(2 * e["inputs"]["forecast_mean"] * 200.0 / 0.05)))
+        assert e["inputs"]["lot"] == eoq
+        assert e["released"] == max(int(np.ceil(e["chosen"])), eoq)
+
+
+def test_frozen_plan_is_executed_whatever_demand_does() -> None:
+    firm, env = make_firm(
+        {
+            "factory": {"initial_stock": 0},
+            "policy": {"name": "supplier_centric", "review_days": 7, "frozen_days": 28, "min_lot": 10},
+        }
+    )
+    drive(firm, env, [5] * 8)  # the plan made at day 7 covers the reviews at days 14, 21 and 28
+    planner = firm.policy.decisions[-1]
+    assert planner["time"] == 7.5 and "frozen for the next 3 reviews" in planner["reason"]
+    plan = [int(x) for x in planner["reason"].split(": ")[-1].strip("[]").split(", ")]
+    drive(firm, env, [40] * 22)  # demand jumps eightfold; the plan does not move
+    frozen = [e for e in firm.policy.decisions if e["rule"].startswith("frozen plan")]
+    assert [e["time"] for e in frozen] == [14.5, 21.5, 28.5]
+    assert [e["released"] for e in frozen] == plan
+    released = [(t, q) for t, what, _, q in firm.plant.log if what == "release"]
+    assert [q for t, q in released if t in (14.5, 21.5, 28.5)] == [q for q in plan if q > 0]
+
+
+def test_cost_plus_price_is_logged() -> None:
+    firm, env = make_firm(
+        {"policy": {"name": "supplier_centric", "pricing": "cost_plus", "markup": 0.5}}
+    )
+    drive(firm, env, [3])
+    f = firm.spec.factory
+    assert firm.price == pytest.approx((f.material_cost + f.production_cost + f.shipping_cost) * 1.5)
+    price = [e for e in firm.policy.decisions if e["action"] == "price"]
+    assert len(price) == 1 and price[0]["chosen"] == firm.price
+
+
+@pytest.mark.parametrize("control", ["base_stock", "kanban", "conwip"])
+def test_pull_control_caps_work_in_process(control: str) -> None:
+    firm, env = make_firm(
+        {
+            "factory": {"unit_time": {"kind": "deterministic", "mean": 0.2}, "initial_stock": 0},
+            "policy": {
+                "name": "demand_centric",
+                "buffer": 6,
+                "control": control,
+                "wip_limit": 8,
+                "sop_days": 0,
+            },
+        }
+    )
+    seen = []
+
+    def watch(d: int) -> None:
+        e = firm.policy.decisions[-1]
+        seen.append((e["inputs"]["on_hand"], e["inputs"]["wip"], e["released"], e["inputs"]["level"]))
+
+    drive(firm, env, [8] * 30, after_day=watch)  # 8 a day against 5 a day of capacity
+    for on_hand, wip, released, level in seen:
+        if control == "kanban":
+            assert on_hand + wip + released <= level
+        elif control == "conwip":
+            assert wip + released <= 8
+    wip_end = firm.plant.units_in_process
+    if control == "base_stock":
+        assert wip_end > 50  # every order is released: the backlog sits in the plant
+    else:
+        assert wip_end <= 8
+
+
+def test_sop_sets_shifts_from_sensed_demand_and_overtime_is_paid() -> None:
+    stage = {"name": "make", "machines": 2, "unit_time": {"kind": "deterministic", "mean": 0.1}}
+    firm, env = make_firm(
+        {
+            "factory": {"stages": [{**stage, "shifts": 1}], "overtime_cost_per_machine_shift": 50.0},
+            "policy": {
+                "name": "demand_centric",
+                "decision": "data",
+                "sop_days": 10,
+                "target_utilisation": 0.8,
+            },
+        }
+    )
+    # one shift: 2 machines x 1/3 day / 0.1 = 6.67 a day; demand 10 a day, constant (sd 0)
+    days = drive(firm, env, [10] * 12)
+    cap = [e for e in firm.policy.decisions if e["action"] == "capacity"]
+    assert [e["time"] for e in cap] == [10.5]
+    # data: the fewest shifts with 10 <= capacity * 0.8: 2 shifts give 13.3 * 0.8 = 10.67
+    assert cap[0]["chosen"] == 2 and firm.plant.stages[0].shifts == 2
+    assert cap[0]["inputs"]["capacity_2_shifts"] == pytest.approx(2 / 3 * 2 / 0.1)
+    # the second shift is overtime on 2 machines, paid from the day it is set
+    assert [r.money["overtime_cost"] for r in days] == [0.0] * 10 + [100.0, 100.0]
+
+
+def test_ai_sop_maximises_expected_profit_over_shift_options() -> None:
+    stage = {"name": "make", "machines": 1, "unit_time": {"kind": "deterministic", "mean": 0.05}}
+    spec = {
+        "price": 100.0,
+        "factory": {"stages": [{**stage, "shifts": 1}], "overtime_cost_per_machine_shift": 200.0},
+        "policy": {"name": "demand_centric", "decision": "ai", "sop_days": 20},
+    }
+    firm, env = make_firm(spec, seed=3)
+    demand = np.random.default_rng(1).poisson(12, 21)
+    drive(firm, env, demand)
+    cap = next(e for e in firm.policy.decisions if e["action"] == "capacity")
+    mean, sd = cap["inputs"]["forecast_mean"], cap["inputs"]["forecast_sd"]
+    margin = cap["inputs"]["unit_margin"]
+    profits = []
+    for n in (1, 2, 3):
+        k = 20.0 * n / 3  # units a day on n shifts
+        sold = integrate.quad(lambda x, k=k: min(x, k) * stats.norm.pdf(x, mean, sd), -np.inf, np.inf)[0]
+        profits.append(margin * sold - 200.0 * (n - 1))
+    assert cap["chosen"] == 1 + int(np.argmax(profits))
+    for n, p in zip((1, 2, 3), profits, strict=True):
+        assert cap["inputs"][f"expected_profit_{n}_shifts"] == pytest.approx(p, rel=1e-6)
