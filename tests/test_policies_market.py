@@ -1,0 +1,121 @@
+"""Policies in the market: they act on consumers only through offers, and never see consumers.
+
+- With every firm ethically equal, unlimited capacity and no delays, which policy and decision mode
+  each firm runs does not change the consumers' choices at all (common random numbers: the same
+  seed gives the same choices, day by day), and equal firms split the market evenly within a
+  binomial confidence interval.
+- No policy object can reach the population or the model (the graph of references from each policy
+  and its feed is searched), and a planted leak is caught.
+"""
+
+from __future__ import annotations
+
+import gc
+import types
+from typing import Any
+
+import numpy as np
+import pandas as pd
+from scipy import stats
+
+from simulator.experiments.run import run_once
+from simulator.model import MarketModel
+from simulator.scenario import parse_scenario
+from tests.conftest import tiny_scenario
+
+EQUAL_FACTORY = {
+    "unit_time": {"kind": "deterministic", "mean": 0.0},
+    "supplier_lead_days": {"kind": "deterministic", "mean": 0.0},
+    "initial_stock": 5000,
+    "initial_material": 5000,
+    "shipping_days": 2.0,
+}
+ASSIGNMENTS: list[list[dict[str, Any]]] = [
+    [{"name": "supplier_centric"}] * 3,
+    [
+        {"name": "supplier_centric", "decision": "ai", "pricing": "fixed"},
+        {"name": "demand_centric", "decision": "cobot", "overrides": ["cx_buffer"], "buffer": 5},
+        {"name": "demand_centric", "decision": "data", "control": "kanban"},
+    ],
+    [
+        {"name": "demand_centric", "decision": "rules", "buffer": 0},
+        {"name": "supplier_centric", "decision": "data", "forecast": "exp_smoothing"},
+        {"name": "supplier_centric", "decision": "cobot", "overrides": ["cx_buffer"], "frozen_days": 14},
+    ],
+]
+
+
+def _equal_market(policies: list[dict[str, Any]]) -> Any:
+    firms = [
+        {
+            "name": f"F{i}",
+            "price": 100.0,
+            "quality": 0.7,
+            "reputation": 0.7,
+            "factory": EQUAL_FACTORY,
+            "policy": p,
+        }
+        for i, p in enumerate(policies)
+    ]
+    return parse_scenario(
+        {"run": {"days": 60, "warmup_days": 10, "seed": 8}, "population": {"size": 3000}, "firms": firms}
+    )
+
+
+def test_policies_do_not_change_choices_when_firms_are_equal_and_supply_is_unlimited() -> None:
+    runs = [run_once(_equal_market(a)) for a in ASSIGNMENTS]
+    cols = ["day", "firm", "orders", "units_ordered", "market_share", "quoted_days"]
+    base = runs[0].timeseries[cols]
+    assert base["orders"].sum() > 3000  # a market, not an empty test
+    for r, assignment in zip(runs[1:], ASSIGNMENTS[1:], strict=True):
+        pd.testing.assert_frame_equal(r.timeseries[cols], base)
+        assert r.decisions is not None
+        assert set(r.decisions["decision"]) == {p.get("decision", "rules") for p in assignment}
+    # the firms are interchangeable: each share within the 99 % binomial interval of 1/3
+    m = base[base["day"] >= 10]
+    total = int(m["units_ordered"].sum())
+    lo, hi = stats.binom.interval(0.99, total, 1 / 3)
+    for _, units in m.groupby("firm")["units_ordered"].sum().items():
+        assert lo <= units <= hi
+
+
+def _reachable(root: object, targets: list[object], limit: int = 200_000) -> bool:
+    """Whether any of ``targets`` can be reached from ``root`` by following object references."""
+    want = {id(t) for t in targets}
+    seen: set[int] = set()
+    stack = [root]
+    skip = (types.ModuleType, type, types.FunctionType, types.BuiltinFunctionType)
+    while stack and len(seen) < limit:
+        obj = stack.pop()
+        if id(obj) in seen or isinstance(obj, skip) or isinstance(obj, np.ndarray):
+            continue
+        if id(obj) in want:
+            return True
+        seen.add(id(obj))
+        stack.extend(gc.get_referents(obj))
+    assert len(seen) < limit, "reference search did not finish"
+    return False
+
+
+def test_policies_cannot_reach_consumers_or_the_model() -> None:
+    s = tiny_scenario(
+        **{
+            "firms.0.policy.decision": "ai",
+            "firms.1.policy": {
+                "name": "demand_centric",
+                "decision": "cobot",
+                "overrides": ["cx_buffer"],
+            },
+        }
+    )
+    model = MarketModel(s, seed=2)
+    model.run(20)
+    for firm in model.firms:
+        policy = firm.policy
+        assert policy is not None
+        assert not _reachable(policy, [model.population, model])
+        assert not _reachable(policy.feed, [model.population, model])  # type: ignore[attr-defined]
+    # the search is not blind: a planted reference is found
+    leaky = model.firms[1].policy
+    leaky.leak = {"hidden": [model.population]}  # type: ignore[union-attr]
+    assert _reachable(leaky, [model.population])
