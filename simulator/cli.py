@@ -13,7 +13,14 @@ from typing import Annotated, Any
 
 import typer
 from rich.console import Console
-from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeRemainingColumn
+from rich.progress import (
+    BarColumn,
+    MofNCompleteColumn,
+    Progress,
+    TextColumn,
+    TimeElapsedColumn,
+    TimeRemainingColumn,
+)
 from rich.table import Table
 
 from simulator.scenario import ScenarioError, load_scenario
@@ -155,6 +162,219 @@ def print_kpis(summary: dict[str, Any]) -> None:
         f"went without: {fmt(m['no_purchase_share'], True)}",
         highlight=False,
     )
+
+
+def _experiment_progress(label: str) -> tuple[Progress, Any]:
+    """A progress bar with runs done, failed and the time left."""
+    bar = Progress(
+        TextColumn("[bold]{task.description}"),
+        BarColumn(),
+        MofNCompleteColumn(),
+        TextColumn("failed: {task.fields[failed]}"),
+        TextColumn("elapsed"),
+        TimeElapsedColumn(),
+        TextColumn("left"),
+        TimeRemainingColumn(),
+        console=err,
+    )
+    return bar, bar.add_task(label, total=None, failed=0)
+
+
+def _run_experiment(
+    exp: Any,
+    out_dir: Path,
+    kind: str,
+    executor: str,
+    workers: int | None,
+    scheduler: str | None,
+    resume: bool,
+) -> None:
+    from simulator.experiments.analysis import NotAnExperiment
+    from simulator.experiments.engine import ExperimentFolderError, run_experiment
+    from simulator.experiments.executors import ExecutorUnavailable, open_executor
+    from simulator.report import write_report
+
+    if executor not in ("process", "sequential", "dask"):
+        _fail_input([f"--executor: choose process, sequential or dask (got {executor!r})"])
+    if scheduler and executor != "dask":
+        _fail_input(["--scheduler: only used with --executor dask"])
+    bar, task = _experiment_progress(exp.spec.name)
+    failed = 0
+
+    def on_start(todo: int, done: int) -> None:
+        bar.update(task, total=todo + done, completed=done)
+        if done:
+            err.print(f"resuming: {done} runs already done, {todo} to go", highlight=False)
+
+    def on_result(run_id: str, ok: bool) -> None:
+        nonlocal failed
+        failed += 0 if ok else 1
+        bar.update(task, advance=1, failed=failed)
+
+    try:
+        with bar, open_executor(executor, workers, scheduler) as ex:  # type: ignore[arg-type]
+            outcome = run_experiment(exp, out_dir, ex, kind, resume, on_start, on_result)
+    except (ExperimentFolderError, ExecutorUnavailable) as e:
+        _fail_input([str(e)])
+        return
+    try:
+        md, html = write_report(out_dir)
+    except NotAnExperiment as e:
+        md = html = Path(f"(no report: {e})")
+    typer.echo(
+        f"{outcome.total} runs ({outcome.skipped} resumed, {outcome.done} run now, "
+        f"{len(outcome.failed)} failed)"
+    )
+    typer.echo(f"Folder: {out_dir}\nReport: {html}\n        {md}")
+    if outcome.failed:
+        n = len(outcome.failed)
+        typer.echo(f"{n} runs failed (see {out_dir / 'failed'}); --resume retries them", err=True)
+        raise typer.Exit(1)
+
+
+ExecutorOpt = Annotated[str, typer.Option(help="Where runs are computed: process, sequential or dask.")]
+WorkersOpt = Annotated[int | None, typer.Option(min=1, help="Worker processes (default: CPU count).")]
+SchedulerOpt = Annotated[
+    str | None, typer.Option(help="Dask scheduler tcp://HOST:PORT (default: a local Dask cluster).")
+]
+ResumeOpt = Annotated[bool, typer.Option(help="Continue an interrupted folder: rerun missing runs.")]
+
+
+@app.command()
+def compare(
+    scenario: Annotated[Path, typer.Argument(help="Scenario file (TOML).")],
+    policies: Annotated[str, typer.Option(help="Comma-separated policies to give the firm, e.g. A,B.")],
+    firm: Annotated[str | None, typer.Option(help="Firm whose policy changes (default: first).")] = None,
+    replications: Annotated[int, typer.Option(min=2, help="Replications per policy.")] = 10,
+    seed: Annotated[int | None, typer.Option(min=0, help="Root seed (default: run.seed).")] = None,
+    days: Annotated[int | None, typer.Option(min=2, help="Days per run (default: run.days).")] = None,
+    warmup: Annotated[
+        int | None, typer.Option(min=0, help="Warm-up days cut from KPIs (default: run.warmup_days).")
+    ] = None,
+    out_dir: Annotated[Path | None, typer.Option("--out", help="Output folder.")] = None,
+    executor: ExecutorOpt = "process",
+    workers: WorkersOpt = None,
+    scheduler: SchedulerOpt = None,
+    resume: ResumeOpt = False,
+) -> None:
+    """Compare policies on one firm with paired replications (common random numbers)."""
+    from simulator.experiments.design import compare_experiment
+
+    names = [p.strip() for p in policies.split(",") if p.strip()]
+    if not names:
+        _fail_input(["--policies: name at least one policy"])
+    try:
+        spec = load_scenario(scenario)
+        root = spec.run.seed if seed is None else seed
+        exp = compare_experiment(scenario, names, firm, replications, root, days, warmup)
+    except ScenarioError as e:
+        _fail_input(e.lines())
+        return
+    target = out_dir or _default_out(f"compare-{spec.name}", root)
+    _run_experiment(exp, target, "compare", executor, workers, scheduler, resume)
+
+
+@app.command()
+def sweep(
+    sweep_file: Annotated[Path, typer.Argument(help="Sweep file (TOML).")],
+    out_dir: Annotated[Path | None, typer.Option("--out", help="Output folder.")] = None,
+    executor: ExecutorOpt = "process",
+    workers: WorkersOpt = None,
+    scheduler: SchedulerOpt = None,
+    resume: ResumeOpt = False,
+) -> None:
+    """Run a parameter sweep (grid, Latin hypercube or Sobol) comparing policies at each point."""
+    from simulator.experiments.design import load_experiment
+
+    try:
+        exp = load_experiment(sweep_file)
+    except ScenarioError as e:
+        _fail_input(e.lines())
+        return
+    target = out_dir or _default_out(f"sweep-{exp.spec.name}", exp.spec.seed)
+    _run_experiment(exp, target, "sweep", executor, workers, scheduler, resume)
+
+
+@app.command()
+def report(
+    folder: Annotated[Path, typer.Argument(help="A compare or sweep output folder.")],
+) -> None:
+    """Write report.html (self-contained) and report.md for a compare or sweep folder."""
+    from simulator.experiments.analysis import NotAnExperiment
+    from simulator.report import write_report
+
+    try:
+        md, html = write_report(folder)
+    except NotAnExperiment as e:
+        _fail_input([str(e)])
+        return
+    typer.echo(f"Report: {html}\n        {md}")
+
+
+@app.command()
+def factory(
+    scenario: Annotated[Path, typer.Argument(help="Scenario file (TOML).")],
+    firm: Annotated[str, typer.Option(help="The firm whose factory and policy to run.")],
+    demand: Annotated[
+        Path | None, typer.Option(help="Demand file: date or day, quantity[, variant, patience_days].")
+    ] = None,
+    generate: Annotated[
+        str | None, typer.Option(help="Generated demand instead: normal, poisson, ar1 or seasonal.")
+    ] = None,
+    mean: Annotated[float, typer.Option(min=0, help="Generated: mean units a day.")] = 100.0,
+    sd: Annotated[float, typer.Option(min=0, help="Generated: sd (normal, ar1 noise).")] = 10.0,
+    phi: Annotated[float, typer.Option(help="Generated: AR(1) coefficient.")] = 0.5,
+    amplitude: Annotated[float, typer.Option(help="Generated: seasonal amplitude (0-1).")] = 0.3,
+    period: Annotated[float, typer.Option(help="Generated: seasonal period (days).")] = 365.0,
+    seed: Annotated[int | None, typer.Option(min=0, help="Root seed (default: run.seed).")] = None,
+    days: Annotated[int | None, typer.Option(min=1, help="Days to simulate.")] = None,
+    out_dir: Annotated[
+        Path | None, typer.Option("--out", help="Run folder (default: results/NAME-FIRM-seedN-TIME).")
+    ] = None,
+) -> None:
+    """Run one firm's factory and policy on a demand file or generated demand (no market)."""
+    from simulator.factory_mode import demand_for, run_factory
+    from simulator.results import is_run_folder, now_iso, write_run_folder
+
+    try:
+        spec = load_scenario(scenario)
+        root_seed = spec.run.seed if seed is None else seed
+        table, unit_orders, n_days = demand_for(
+            spec,
+            firm,
+            None if demand is None else str(demand),
+            generate,
+            days,
+            root_seed,
+            mean=mean,
+            sd=sd,
+            phi=phi,
+            amplitude=amplitude,
+            period=period,
+        )
+    except ScenarioError as e:
+        _fail_input(e.lines())
+        return
+    target = out_dir or _default_out(f"{spec.name}-{firm}", root_seed)
+    if is_run_folder(target):
+        _fail_input([f"{target}: already holds a run (manifest.json); choose another --out"])
+    if target.exists() and not target.is_dir():
+        _fail_input([f"{target}: exists and is not a folder"])
+    started = now_iso()
+    result = run_factory(spec, firm, table, days=n_days, seed=root_seed, unit_orders=unit_orders)
+    source = str(demand) if demand is not None else f"generated {generate}"
+    extra = {"mode": "factory", "firm": firm, "demand": source}
+    write_run_folder(target, spec, result, root_seed, started, days=n_days, extra=extra)
+    k = result.summary["firms"][firm]
+    table_out = Table(title=f"{firm}: factory KPIs (after warm-up)")
+    table_out.add_column("KPI")
+    table_out.add_column("value", justify="right")
+    for key in ("profit", "fill_rate", "cycle_service_level", "otif", "mean_lead_time_days"):
+        table_out.add_row(key.replace("_", " "), "-" if k[key] is None else f"{k[key]:,.3f}")
+    for key in ("mean_wip", "throughput_per_day", "bullwhip_ratio", "inventory_turns"):
+        table_out.add_row(key.replace("_", " "), "-" if k[key] is None else f"{k[key]:,.3f}")
+    out.print(table_out)
+    typer.echo(f"Run folder: {target}")
 
 
 def main() -> None:

@@ -1,0 +1,432 @@
+"""Experiment designs: which scenarios to run, with which policies, on which seeds.
+
+An experiment is a set of questions asked of one base scenario, like a test kitchen trying a recipe
+with more or less salt (the swept parameters, our uncertainties about the world) and two ways of
+running the kitchen (the policies, our levers). Each design point is the base scenario with some
+values replaced by their dotted path (``population.value_intensity``, ``firms.1.policy.buffer``);
+at every point every policy is run on the same replication seeds (common random numbers).
+
+A sweep file is TOML validated like a scenario (unknown keys rejected, each problem reported as
+``FILE: field.path: message``)::
+
+    name = "value_share_demo"
+    scenario = "../scenarios/small.toml"   # relative to this file
+    firm = "PullCo"                        # whose policy the policies replace
+    policies = ["supplier_centric", "demand_centric"]
+    replications = 6
+    seed = 7
+    [design]
+    kind = "grid"                          # grid | lhs | sobol
+    points = 5
+    [[parameters]]
+    path = "population.value_intensity"
+    low = 0.0
+    high = 3.0
+
+A policy given by name alone keeps the firm's own parameters of that policy when the scenario gives
+it that policy, and takes the policy's defaults otherwise; a table (``{name = "demand_centric",
+buffer = 20, label = "pull20"}``) gives the parameters explicitly, and may carry
+``firm_settings`` that go with the policy (``{price = 108, "ethics.environment" = 0.85}``).
+A share of the generation mix (``population.mix.gen_z``) is set as given and the other generations
+are rescaled in proportion so that the shares still sum to one. ``marketsim compare`` builds the
+same object with no parameters.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import itertools
+import json
+import re
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Annotated, Any, Literal
+
+import numpy as np
+from pydantic import BaseModel, ConfigDict, Field, ValidationError, model_validator
+from scipy.stats import qmc
+
+from simulator.policies.params import PolicyParams
+from simulator.rng import Streams, replication_seeds
+from simulator.scenario import (
+    GENERATIONS,
+    Scenario,
+    ScenarioError,
+    _problems,
+    load_scenario,
+    read_toml,
+)
+
+LABEL = re.compile(r"^[A-Za-z0-9_-]{1,40}$")
+
+
+class _Frozen(BaseModel):
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+
+class PolicyChoice(_Frozen):
+    """One policy to try on the chosen firm."""
+
+    label: str
+    policy: PolicyParams
+    use_scenario_params: bool = False
+    """Start from the firm's own parameters of this policy when the scenario gives it this policy."""
+    firm_settings: dict[str, float | int | str | bool] = Field(default_factory=dict)
+    """Other settings of the firm that go with this policy, by path inside the firm (``price``,
+    ``ethics.environment``, ``factory.material_cost``): a strategy is often more than the planning
+    rule, such as a pull chain that sources ethically at a higher material cost."""
+
+
+class Parameter(_Frozen):
+    """A swept scenario value: a range (``low``..``high``) or an explicit list of ``values``."""
+
+    path: Annotated[str, Field(min_length=1)]
+    low: float | None = None
+    high: float | None = None
+    values: list[float] | None = None
+    integer: bool = False
+    """Round sampled values to whole numbers (counts such as ``firms.0.factory.machines``)."""
+
+    @model_validator(mode="after")
+    def _range_or_values(self) -> Parameter:
+        if self.values is not None:
+            if self.low is not None or self.high is not None:
+                raise ValueError("give either values or low/high, not both")
+            if len(self.values) == 0:
+                raise ValueError("values: give at least one value")
+        elif self.low is None or self.high is None:
+            raise ValueError("give low and high (or a list of values)")
+        elif not self.low < self.high:
+            raise ValueError(f"low ({self.low}) must be < high ({self.high})")
+        return self
+
+
+class Design(_Frozen):
+    """How points are placed: a full grid, a Latin hypercube, or Saltelli's Sobol design."""
+
+    kind: Literal["grid", "lhs", "sobol"] = "grid"
+    points: Annotated[int, Field(ge=1, le=100_000)] = 5
+    """Grid: levels per parameter (without ``values``); lhs: samples; sobol: base N (a power of 2)."""
+    second_order: bool = False
+    """Sobol only: also second-order indices (N * (2D + 2) points instead of N * (D + 2))."""
+
+    @model_validator(mode="after")
+    def _sobol_power_of_two(self) -> Design:
+        if self.kind == "sobol" and self.points & (self.points - 1):
+            raise ValueError(f"points: Sobol's base sample must be a power of 2, got {self.points}")
+        return self
+
+
+KPI_NAMES: tuple[str, ...] = (
+    "profit",
+    "revenue",
+    "units_sold",
+    "market_share",
+    "fill_rate",
+    "otif",
+    "mean_lead_time_days",
+    "mean_inventory",
+    "bullwhip_ratio",
+)
+
+
+class ExperimentSpec(_Frozen):
+    """A comparison of policies over design points and replications (the content of a sweep file)."""
+
+    name: Annotated[str, Field(min_length=1, max_length=80)] = "experiment"
+    scenario: Annotated[str, Field(min_length=1)]
+    firm: str | None = None
+    """The firm whose policy is replaced (default: the first firm)."""
+    policies: Annotated[list[PolicyChoice], Field(min_length=1, max_length=20)]
+    replications: Annotated[int, Field(ge=2, le=10_000)] = 5
+    seed: Annotated[int, Field(ge=0)] = 0
+    days: Annotated[int | None, Field(ge=2)] = None
+    warmup_days: Annotated[int | None, Field(ge=0)] = None
+    kpi: Literal[KPI_NAMES] = "profit"  # type: ignore[valid-type]
+    """The KPI that sensitivity indices and the tipping point are computed for."""
+    design: Design = Design()
+    parameters: list[Parameter] = Field(default_factory=list)
+
+    @model_validator(mode="before")
+    @classmethod
+    def _expand_policies(cls, data: Any) -> Any:
+        # "name" is shorthand for {policy = {name = ...}} that keeps the firm's own parameters; a table
+        # carries its label next to the policy's parameters.
+        if not isinstance(data, dict) or not isinstance(data.get("policies"), list):
+            return data
+        out = []
+        for p in data["policies"]:
+            if isinstance(p, str):
+                out.append({"label": p, "policy": {"name": p}, "use_scenario_params": True})
+            elif isinstance(p, dict) and "policy" not in p:
+                q = dict(p)
+                label = q.pop("label", q.get("name"))
+                extra = {k: q.pop(k) for k in ("firm_settings", "use_scenario_params") if k in q}
+                out.append({"label": label, "policy": q, **extra})
+            else:
+                out.append(p)
+        return {**data, "policies": out}
+
+    @model_validator(mode="after")
+    def _labels(self) -> ExperimentSpec:
+        labels = [p.label for p in self.policies]
+        for i, lab in enumerate(labels):
+            if not LABEL.match(lab):
+                raise ValueError(f"policies.{i}.label: use letters, digits, '_' or '-' (got {lab!r})")
+        dupes = sorted({x for x in labels if labels.count(x) > 1})
+        if dupes:
+            raise ValueError(
+                f"policies: labels must be unique, repeated: {', '.join(dupes)}; add label = ..."
+            )
+        paths = [p.path for p in self.parameters]
+        if len(set(paths)) != len(paths):
+            raise ValueError("parameters: each path may be swept only once")
+        if self.design.kind == "sobol" and not self.parameters:
+            raise ValueError("design.kind: a Sobol design needs at least one parameter")
+        if self.design.kind != "grid" and any(p.values is not None for p in self.parameters):
+            raise ValueError(
+                f"parameters: explicit values need design.kind = 'grid', not {self.design.kind!r}"
+            )
+        return self
+
+
+@dataclass(frozen=True)
+class Point:
+    """One design point: its number and the swept values by path."""
+
+    index: int
+    values: dict[str, float]
+
+
+@dataclass(frozen=True)
+class Experiment:
+    """A validated experiment: the resolved base scenario, the firm, the points and the seeds."""
+
+    spec: ExperimentSpec
+    base: Scenario
+    firm: str
+    points: list[Point]
+    source: str
+
+    @property
+    def labels(self) -> list[str]:
+        """Policy labels in the order given."""
+        return [p.label for p in self.spec.policies]
+
+    def seeds(self) -> list[np.random.SeedSequence]:
+        """Replication seeds, the same for every point and policy (common random numbers)."""
+        return replication_seeds(self.spec.seed, self.spec.replications)
+
+    def scenario_for(self, point: Point, policy: PolicyChoice) -> Scenario:
+        """The base scenario with the firm's policy replaced and the point's values set."""
+        return build_scenario(self.base, self.firm, policy, point.values)
+
+    def fingerprint(self) -> str:
+        """A hash of everything that decides the runs (a resumed sweep must match it)."""
+        data = {
+            "spec": self.spec.model_dump(mode="json", exclude={"scenario"}),
+            "base": self.base.model_dump(mode="json"),
+            "points": [p.values for p in self.points],
+        }
+        return hashlib.sha256(json.dumps(data, sort_keys=True).encode()).hexdigest()[:16]
+
+
+def build_scenario(
+    base: Scenario, firm: str, policy: PolicyChoice, values: dict[str, float]
+) -> Scenario:
+    """``base`` with ``firm``'s policy replaced by ``policy`` and the swept ``values`` set."""
+    idx = [f.name for f in base.firms].index(firm)
+    current = base.firms[idx].policy
+    if policy.use_scenario_params and current.name == policy.policy.name:
+        params: Any = current.model_dump(mode="python")
+    else:
+        params = policy.policy.model_dump(mode="python")
+    overrides: dict[str, Any] = {f"firms.{idx}.policy": params}
+    overrides.update({f"firms.{idx}.{k}": v for k, v in policy.firm_settings.items()})
+    overrides.update(_with_mix_rescaled(base, values))
+    return base.with_overrides(overrides)
+
+
+def _with_mix_rescaled(base: Scenario, values: dict[str, float]) -> dict[str, Any]:
+    # Setting one generation's share leaves the others in their old proportions, scaled to fill the
+    # rest, so a sweep over "share of gen Z" stays a valid population.
+    out: dict[str, Any] = dict(values)
+    fixed = {p.rsplit(".", 1)[1]: v for p, v in values.items() if p.startswith("population.mix.")}
+    if not fixed or set(fixed) - set(GENERATIONS):
+        return out
+    rest = [g for g in GENERATIONS if g not in fixed]
+    old = {g: getattr(base.population.mix, g) for g in rest}
+    room = 1.0 - sum(fixed.values())
+    total = sum(old.values())
+    for g in rest:
+        out[f"population.mix.{g}"] = room * old[g] / total if total > 0 else room / len(rest)
+    return out
+
+
+def _design_values(spec: ExperimentSpec) -> list[dict[str, float]]:
+    params = spec.parameters
+    if not params:
+        return [{}]
+    rng = Streams(spec.seed).get("design")
+    d = len(params)
+    if spec.design.kind == "grid":
+        axes = [
+            list(p.values)
+            if p.values is not None
+            else list(np.linspace(float(p.low or 0), float(p.high or 0), spec.design.points))
+            for p in params
+        ]
+        unit = None
+        rows = [list(combo) for combo in itertools.product(*axes)]
+    elif spec.design.kind == "lhs":
+        unit = qmc.LatinHypercube(d, rng=rng).random(spec.design.points)
+        rows = [[p.low + u * (p.high - p.low) for p, u in zip(params, row, strict=True)] for row in unit]  # type: ignore[operator]
+    else:
+        from SALib.sample import sobol
+
+        rows = sobol.sample(
+            salib_problem(spec),
+            spec.design.points,
+            calc_second_order=spec.design.second_order,
+            seed=int(rng.integers(2**31 - 1)),
+        ).tolist()
+    out = []
+    for row in rows:
+        vals = {}
+        for p, v in zip(params, row, strict=True):
+            vals[p.path] = float(round(v)) if p.integer else float(v)
+        out.append(vals)
+    return out
+
+
+def salib_problem(spec: ExperimentSpec) -> dict[str, Any]:
+    """The SALib problem dict of the swept parameters."""
+    return {
+        "num_vars": len(spec.parameters),
+        "names": [p.path for p in spec.parameters],
+        "bounds": [[p.low, p.high] for p in spec.parameters],
+    }
+
+
+def parse_experiment(data: dict[str, Any], source: str, base_dir: Path | None = None) -> Experiment:
+    """Validate an experiment given as nested dicts (a sweep file's content).
+
+    Raises:
+        ScenarioError: with one ``(field.path, message)`` per problem, including problems that only
+            show once the values are put into the scenario (an unknown path, a value out of range).
+    """
+    try:
+        spec = ExperimentSpec.model_validate(data)
+    except ValidationError as err:
+        raise ScenarioError(source, _problems(err)) from None
+    scen_path = Path(spec.scenario)
+    if base_dir is not None and not scen_path.is_absolute():
+        scen_path = base_dir / scen_path
+    try:
+        base = load_scenario(scen_path)
+    except ScenarioError as err:
+        raise ScenarioError(source, [("scenario", line) for line in err.lines()]) from None
+    overrides: dict[str, Any] = {}
+    if spec.days is not None:
+        overrides["run.days"] = spec.days
+    if spec.warmup_days is not None:
+        overrides["run.warmup_days"] = spec.warmup_days
+    if overrides:
+        try:
+            base = base.with_overrides(overrides)
+        except ScenarioError as err:
+            raise ScenarioError(
+                source, [("days" if "days" in p else p, m) for p, m in err.problems]
+            ) from None
+    names = [f.name for f in base.firms]
+    firm = spec.firm if spec.firm is not None else names[0]
+    if firm not in names:
+        raise ScenarioError(
+            source, [("firm", f"no firm named {firm!r} in the scenario (firms: {', '.join(names)})")]
+        )
+    problems = _check_parameters(spec, base, firm)
+    if problems:
+        raise ScenarioError(source, problems)
+    points = [Point(i, v) for i, v in enumerate(_design_values(spec))]
+    exp = Experiment(spec, base, firm, points, source)
+    # Every (point, policy) scenario must be valid before the first run starts: a sweep should not
+    # fail after an hour on a point that could never have run.
+    for point in points:
+        for i, pol in enumerate(spec.policies):
+            try:
+                exp.scenario_for(point, pol)
+            except ScenarioError as err:
+                where = ", ".join(f"{k}={v:g}" for k, v in point.values.items()) or "the base scenario"
+                raise ScenarioError(
+                    source, [(f"policies.{i}", f"at {where}: {m}") for m in err.lines()]
+                ) from None
+    return exp
+
+
+def _check_parameters(spec: ExperimentSpec, base: Scenario, firm: str) -> list[tuple[str, str]]:
+    problems: list[tuple[str, str]] = []
+    known = base.model_dump(mode="python")
+    for i, p in enumerate(spec.parameters):
+        node: Any = known
+        for part in p.path.split("."):
+            if isinstance(node, dict) and part in node:
+                node = node[part]
+            elif isinstance(node, list) and part.isdigit() and int(part) < len(node):
+                node = node[int(part)]
+            else:
+                problems.append((f"parameters.{i}.path", f"{p.path!r} is not a value in the scenario"))
+                break
+        else:
+            if (
+                isinstance(node, dict | list)
+                or not isinstance(node, int | float)
+                or isinstance(node, bool)
+            ):
+                problems.append((f"parameters.{i}.path", f"{p.path!r} is not a number in the scenario"))
+                continue
+            for field in ("low", "high"):
+                v = getattr(p, field)
+                vals = [v] if v is not None else []
+                if field == "low" and p.values is not None:
+                    vals, field = list(p.values), "values"
+                for v in vals:
+                    try:
+                        base.with_overrides(_with_mix_rescaled(base, {p.path: v}))
+                    except ScenarioError as err:
+                        problems.append(
+                            (f"parameters.{i}.{field}", "; ".join(f"{q}: {m}" for q, m in err.problems))
+                        )
+                        break
+    return problems
+
+
+def load_experiment(path: str | Path) -> Experiment:
+    """Read and validate a sweep file."""
+    p = Path(path)
+    return parse_experiment(read_toml(p), str(p), base_dir=p.parent)
+
+
+def compare_experiment(
+    scenario_path: str | Path,
+    policies: list[str],
+    firm: str | None,
+    replications: int,
+    seed: int,
+    days: int | None,
+    warmup_days: int | None,
+) -> Experiment:
+    """The experiment of ``marketsim compare``: one point, the named policies, paired replications."""
+    data: dict[str, Any] = {
+        "name": f"compare-{Path(scenario_path).stem}",
+        "scenario": str(scenario_path),
+        "policies": policies,
+        "replications": replications,
+        "seed": seed,
+    }
+    if firm is not None:
+        data["firm"] = firm
+    if days is not None:
+        data["days"] = days
+    if warmup_days is not None:
+        data["warmup_days"] = warmup_days
+    return parse_experiment(data, "command line")

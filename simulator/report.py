@@ -1,0 +1,504 @@
+"""Reports: an experiment folder turned into pages a team reads together.
+
+Like a lab report pinned to the notebook it summarises, ``write_report(folder)`` reads the
+manifest and index of a ``compare`` or ``sweep`` folder and writes ``report.md`` (tables and links to
+the figures in ``figures/``) and ``report.html`` (the same, one file with the figures embedded, so it
+can be mailed). Every number comes from the index through :mod:`simulator.experiments.analysis`;
+figures are drawn from those tables with matplotlib's Agg backend.
+"""
+
+from __future__ import annotations
+
+import base64
+import math
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+import matplotlib
+
+matplotlib.use("Agg")
+import matplotlib.pyplot as plt
+import numpy as np
+import pandas as pd
+from jinja2 import Environment, PackageLoader, select_autoescape
+
+from simulator.experiments import analysis
+from simulator.experiments.stats import welch_moving_average
+from simulator.results import atomic_write
+
+COLORS = ("#1f77b4", "#d62728", "#2ca02c", "#9467bd", "#ff7f0e", "#8c564b")
+KPI_LABELS = {
+    "profit": "profit",
+    "revenue": "revenue",
+    "units_sold": "units sold",
+    "market_share": "market share",
+    "fill_rate": "fill rate",
+    "otif": "OTIF",
+    "mean_lead_time_days": "lead time (days)",
+    "mean_inventory": "mean inventory",
+    "bullwhip_ratio": "bullwhip ratio",
+}
+
+
+@dataclass
+class Section:
+    """One part of the report: a heading, some text, tables and figures."""
+
+    title: str
+    text: list[str] = field(default_factory=list)
+    tables: list[tuple[str, pd.DataFrame]] = field(default_factory=list)
+    figures: list[tuple[str, Path]] = field(default_factory=list)
+
+
+def _fmt(v: Any) -> str:
+    if isinstance(v, float | np.floating):
+        v = float(v)
+        if math.isnan(v):
+            return "-"
+        a = abs(v)
+        if a != 0 and (a < 1e-3 or a >= 1e6):
+            return f"{v:.3g}"
+        return f"{v:,.4g}" if a < 1000 else f"{v:,.0f}"
+    return str(v)
+
+
+def _md_table(df: pd.DataFrame) -> str:
+    cols = list(df.columns)
+    lines = ["| " + " | ".join(cols) + " |", "|" + "---|" * len(cols)]
+    for _, r in df.iterrows():
+        lines.append("| " + " | ".join(_fmt(r[c]) for c in cols) + " |")
+    return "\n".join(lines)
+
+
+def _save(fig: Any, path: Path) -> Path:
+    fig.tight_layout()
+    atomic_write(path, lambda p: fig.savefig(p, format="png", dpi=110))
+    plt.close(fig)
+    return path
+
+
+def _short(path: str) -> str:
+    return path.split(".", 1)[1] if path.startswith("population.") else path
+
+
+def _kpi_figure(table: pd.DataFrame, policies: list[str], path: Path, title: str) -> Path:
+    kpis = list(dict.fromkeys(table["kpi"]))
+    ncol = 3
+    nrow = math.ceil(len(kpis) / ncol)
+    fig, axes = plt.subplots(nrow, ncol, figsize=(10, 2.3 * nrow), squeeze=False)
+    for ax, kpi in zip(axes.flat, kpis, strict=False):
+        t = table[table["kpi"] == kpi].set_index("policy")
+        for i, pol in enumerate(policies):
+            if pol not in t.index:
+                continue
+            r = t.loc[pol]
+            ax.errorbar(
+                [r["mean"]],
+                [i],
+                xerr=[[r["mean"] - r["low"]], [r["high"] - r["mean"]]],
+                fmt="o",
+                color=COLORS[i % len(COLORS)],
+                capsize=4,
+            )
+        ax.set_yticks(range(len(policies)), policies)
+        ax.set_ylim(-0.6, len(policies) - 0.4)
+        ax.set_title(KPI_LABELS.get(kpi, kpi), fontsize=10)
+        ax.grid(axis="x", alpha=0.3)
+    for ax in list(axes.flat)[len(kpis) :]:
+        ax.axis("off")
+    fig.suptitle(title, fontsize=11)
+    return _save(fig, path)
+
+
+def _difference_figure(diffs: pd.DataFrame, path: Path, title: str) -> Path:
+    kpis = list(dict.fromkeys(diffs["kpi"]))
+    ncol = 3
+    nrow = math.ceil(len(kpis) / ncol)
+    fig, axes = plt.subplots(nrow, ncol, figsize=(10, 2.2 * nrow), squeeze=False)
+    for ax, kpi in zip(axes.flat, kpis, strict=False):
+        t = diffs[diffs["kpi"] == kpi].reset_index(drop=True)
+        for i, r in t.iterrows():
+            sig = r["low"] > 0 or r["high"] < 0
+            ax.errorbar(
+                [r["difference"]],
+                [i],
+                xerr=[[r["difference"] - r["low"]], [r["high"] - r["difference"]]],
+                fmt="o",
+                color="#d62728" if sig else "#555555",
+                capsize=4,
+            )
+        ax.axvline(0, color="black", lw=0.8)
+        ax.set_yticks(range(len(t)), [f"{r['b']} - {r['a']}" for _, r in t.iterrows()], fontsize=8)
+        ax.set_ylim(-0.6, len(t) - 0.4)
+        ax.set_title(KPI_LABELS.get(kpi, kpi), fontsize=10)
+        ax.grid(axis="x", alpha=0.3)
+    for ax in list(axes.flat)[len(kpis) :]:
+        ax.axis("off")
+    fig.suptitle(title, fontsize=11)
+    return _save(fig, path)
+
+
+def _band(ax: Any, x: np.ndarray, runs: np.ndarray, color: str, label: str) -> None:
+    n = runs.shape[0]
+    mean = runs.mean(axis=0)
+    if n > 1:
+        from scipy import stats
+
+        half = stats.t.ppf(0.975, n - 1) * runs.std(axis=0, ddof=1) / math.sqrt(n)
+        ax.fill_between(x, mean - half, mean + half, color=color, alpha=0.25, lw=0)
+    ax.plot(x, mean, color=color, lw=1.5, label=label)
+
+
+def _rolling(a: np.ndarray, w: int) -> np.ndarray:
+    # Trailing mean over w days per replication (days before w use what is there).
+    c = np.cumsum(np.pad(a, ((0, 0), (1, 0))), axis=1)
+    idx = np.arange(1, a.shape[1] + 1)
+    lo = np.maximum(idx - w, 0)
+    return (c[:, idx] - c[:, lo]) / (idx - lo)
+
+
+def _timeseries_figure(exp: analysis.Loaded, point: int, path: Path, title: str) -> Path:
+    panels = [
+        ("profit", "daily profit (7-day mean)", 7),
+        ("market_share", "market share (7-day mean)", 7),
+        ("on_hand", "finished goods on hand", 1),
+        ("backorders", "backorders", 1),
+    ]
+    fig, axes = plt.subplots(2, 2, figsize=(10, 6), squeeze=False)
+    warm = int(exp.manifest["warmup_days"])
+    for ax, (col, label, w) in zip(axes.flat, panels, strict=True):
+        series = analysis.daily_series(exp, point, col)
+        for i, pol in enumerate(exp.policies):
+            if pol in series:
+                runs = _rolling(series[pol], w)
+                _band(ax, np.arange(runs.shape[1]), runs, COLORS[i % len(COLORS)], pol)
+        ax.axvspan(0, warm, color="grey", alpha=0.12, lw=0)
+        ax.set_title(label, fontsize=10)
+        ax.set_xlabel("day")
+        ax.grid(alpha=0.3)
+    axes[0, 0].legend(fontsize=8)
+    fig.suptitle(title + " (bands: 95% t-interval over replications; grey: warm-up)", fontsize=10)
+    return _save(fig, path)
+
+
+def _welch_figure(exp: analysis.Loaded, path: Path) -> Path:
+    series = analysis.daily_series(exp, 0, "profit")
+    warm = int(exp.manifest["warmup_days"])
+    fig, ax = plt.subplots(figsize=(8, 4))
+    for i, pol in enumerate(exp.policies):
+        if pol not in series:
+            continue
+        raw = np.nanmean(series[pol], axis=0)
+        ax.plot(raw, color=COLORS[i % len(COLORS)], alpha=0.25, lw=0.8)
+        for w, ls in ((7, "-"), (21, "--")):
+            ax.plot(
+                welch_moving_average(series[pol], w),
+                color=COLORS[i % len(COLORS)],
+                ls=ls,
+                lw=1.5,
+                label=f"{pol}, window {w}",
+            )
+    ax.axvline(warm, color="black", lw=1, ls=":", label=f"warm-up cut (day {warm})")
+    ax.set_xlabel("day")
+    ax.set_ylabel(f"daily profit of {exp.firm}")
+    ax.set_title("Welch plot: mean over replications, centred moving averages", fontsize=10)
+    ax.legend(fontsize=8)
+    ax.grid(alpha=0.3)
+    return _save(fig, path)
+
+
+def _response_figure(exp: analysis.Loaded, resp: pd.DataFrame, path: Path) -> Path:
+    params = exp.parameters
+    fig, axes = plt.subplots(1, len(params), figsize=(5 * len(params), 3.8), squeeze=False)
+    kpi = exp.kpi
+    for ax, p in zip(axes.flat, params, strict=True):
+        for i, pol in enumerate(exp.policies):
+            r = resp[resp["policy"] == pol].sort_values(p)
+            c = COLORS[i % len(COLORS)]
+            if len(params) == 1:
+                ax.fill_between(r[p], r["low"], r["high"], color=c, alpha=0.2, lw=0)
+                ax.plot(r[p], r["mean"], "o-", color=c, label=pol, ms=4)
+            else:
+                ax.scatter(r[p], r["mean"], color=c, s=12, alpha=0.7, label=pol)
+        ax.set_xlabel(_short(p))
+        ax.set_ylabel(f"{KPI_LABELS.get(kpi, kpi)} of {exp.firm}")
+        ax.grid(alpha=0.3)
+        ax.legend(fontsize=8)
+    fig.suptitle(
+        f"Response of {kpi} per policy (mean and 95% t-interval over replications)", fontsize=10
+    )
+    return _save(fig, path)
+
+
+def _difference_curve_figure(
+    exp: analysis.Loaded, curve: pd.DataFrame, a: str, b: str, tip: Any, path: Path
+) -> Path:
+    p = exp.parameters[0]
+    c = curve.sort_values(p)
+    fig, ax = plt.subplots(figsize=(8, 4.2))
+    ax.fill_between(c[p], c["low"], c["high"], color="#1f77b4", alpha=0.25, lw=0, label="95% t-interval")
+    ax.plot(c[p], c["mean"], "o-", color="#1f77b4", ms=4, label=f"{b} - {a}")
+    ax.axhline(0, color="black", lw=0.8)
+    if tip is not None and tip.estimate is not None:
+        ax.axvline(tip.estimate, color="#d62728", lw=1.5, label=f"tipping point {tip.estimate:.3g}")
+        if tip.low is not None:
+            ax.axvspan(
+                tip.low,
+                tip.high,
+                color="#d62728",
+                alpha=0.12,
+                lw=0,
+                label=f"bootstrap 95% CI [{tip.low:.3g}, {tip.high:.3g}]",
+            )
+    ax.set_xlabel(_short(p))
+    ax.set_ylabel(f"{exp.kpi} difference ({exp.firm})")
+    ax.set_title(f"Paired difference in {exp.kpi}: {b} minus {a} (common random numbers)", fontsize=10)
+    ax.legend(fontsize=8)
+    ax.grid(alpha=0.3)
+    return _save(fig, path)
+
+
+def _heatmap_figure(exp: analysis.Loaded, curve: pd.DataFrame, a: str, b: str, path: Path) -> Path:
+    p, q = exp.parameters[:2]
+    grid = curve.pivot_table(index=q, columns=p, values="mean")
+    fig, ax = plt.subplots(figsize=(7, 5))
+    v = float(np.nanmax(np.abs(grid.to_numpy()))) or 1.0
+    im = ax.imshow(grid.to_numpy(), origin="lower", aspect="auto", cmap="RdBu", vmin=-v, vmax=v)
+    ax.set_xticks(range(len(grid.columns)), [f"{x:.3g}" for x in grid.columns])
+    ax.set_yticks(range(len(grid.index)), [f"{x:.3g}" for x in grid.index])
+    if grid.shape[0] > 1 and grid.shape[1] > 1:
+        ax.contour(grid.to_numpy(), levels=[0], colors="black", linewidths=1.2)
+    ax.set_xlabel(_short(p))
+    ax.set_ylabel(_short(q))
+    fig.colorbar(im, ax=ax, label=f"mean {exp.kpi} difference {b} - {a}")
+    ax.set_title("Where each policy wins (black line: zero difference)", fontsize=10)
+    return _save(fig, path)
+
+
+def _sobol_figure(table: pd.DataFrame, path: Path) -> Path:
+    outputs = list(dict.fromkeys(table["output"]))
+    fig, axes = plt.subplots(1, len(outputs), figsize=(4.2 * len(outputs), 3.8), squeeze=False)
+    for ax, o in zip(axes.flat, outputs, strict=True):
+        t = table[table["output"] == o]
+        x = np.arange(len(t))
+        ax.bar(x - 0.2, t["S1"], 0.4, yerr=t["S1_conf"], capsize=3, label="first order S1")
+        ax.bar(x + 0.2, t["ST"], 0.4, yerr=t["ST_conf"], capsize=3, label="total order ST")
+        ax.set_xticks(x, [_short(p) for p in t["parameter"]], rotation=20, fontsize=8)
+        ax.set_title(o, fontsize=9)
+        ax.axhline(0, color="black", lw=0.6)
+        ax.grid(axis="y", alpha=0.3)
+    axes[0, 0].legend(fontsize=8)
+    fig.suptitle("Sobol sensitivity indices (95% bootstrap intervals)", fontsize=10)
+    return _save(fig, path)
+
+
+def build_sections(exp: analysis.Loaded) -> list[Section]:
+    """The report's sections, with figures written to ``figures/``."""
+    figs = exp.folder / "figures"
+    m = exp.manifest
+    pols = exp.policies
+    points = m["points"]
+    sections: list[Section] = []
+    setup = Section("Set-up")
+    setup.text.append(
+        f"Scenario **{m['scenario']['name']}**, firm **{exp.firm}** runs each policy in turn: "
+        f"{', '.join(pols)}. {m['replications']} replications per policy and point, seeds "
+        f"`SeedSequence({m['spec']['seed']}).spawn({m['replications']})`, shared by every policy and "
+        f"point (common random numbers). {m['days']} days per run; KPIs exclude the first "
+        f"{m['warmup_days']} days (warm-up). {len(points)} design point(s), {m['runs']} runs."
+    )
+    n_runs = exp.index["run_id"].nunique()
+    if n_runs < m["runs"]:
+        setup.text.append(
+            f"**Only {n_runs} of {m['runs']} runs finished**: resume to complete the rest."
+        )
+    sections.append(setup)
+
+    if len(points) == 1:
+        table = analysis.kpi_table(exp, 0)
+        s = Section("KPIs per policy")
+        s.text.append(f"Mean over replications with its 95% Student-t interval (KPIs of {exp.firm}).")
+        s.tables.append(("KPIs", table[["kpi", "policy", "mean", "low", "high", "n"]]))
+        s.figures.append(
+            (
+                "KPI means with 95% intervals",
+                _kpi_figure(table, pols, figs / "kpis.png", f"KPIs of {exp.firm} per policy"),
+            )
+        )
+        sections.append(s)
+        if len(pols) >= 2:
+            diffs = analysis.differences(exp, 0)
+            s = Section("Policy differences")
+            adj = (
+                ""
+                if len(pols) == 2
+                else (
+                    f" With {len(pols)} policies the {diffs['comparisons'].iloc[0]} pairwise intervals "
+                    f"are at level {diffs['level'].iloc[0]:.4f} each (Bonferroni), p-values times "
+                    "the number of comparisons, so all hold together at 95%."
+                )
+            )
+            s.text.append(
+                "Paired differences over replications (same seeds for both policies), paired t-test "
+                "p-value for 'no difference'." + adj
+            )
+            s.tables.append(
+                ("Differences", diffs[["kpi", "b", "a", "difference", "low", "high", "p_value", "n"]])
+            )
+            s.figures.append(
+                (
+                    "Differences with intervals (red: interval excludes zero)",
+                    _difference_figure(diffs, figs / "differences.png", "Paired differences"),
+                )
+            )
+            sections.append(s)
+
+    s = Section("Time series")
+    shown = [0] if len(points) == 1 else sorted({0, len(points) - 1})
+    for p in shown:
+        vals = ", ".join(f"{_short(k)} = {v:.3g}" for k, v in points[p]["values"].items())
+        title = f"{exp.firm}" + (f" at {vals}" if vals else "")
+        s.figures.append(
+            (
+                f"Daily series of {title}",
+                _timeseries_figure(exp, p, figs / f"timeseries_p{p:04d}.png", title),
+            )
+        )
+    sections.append(s)
+
+    s = Section("Warm-up (Welch plot)")
+    s.text.append(
+        "Mean daily profit over replications, smoothed with centred moving averages (Welch's method). "
+        "Choose the warm-up where the smoothed curves level off; the dotted line is the cut used."
+    )
+    s.figures.append(("Welch plot", _welch_figure(exp, figs / "welch.png")))
+    sections.append(s)
+
+    if exp.parameters:
+        resp = analysis.response(exp)
+        s = Section(f"Sweep: response of {exp.kpi}")
+        s.figures.append((f"Response of {exp.kpi}", _response_figure(exp, resp, figs / "response.png")))
+        cols = ["point", *exp.parameters, "policy", "mean", "low", "high", "n"]
+        s.tables.append((f"{exp.kpi} per point and policy", resp[cols]))
+        sections.append(s)
+        if len(pols) >= 2:
+            a, b = pols[0], pols[1]
+            curve = analysis.difference_curve(exp, a, b)
+            s = Section(f"Sweep: {b} minus {a}")
+            s.tables.append(
+                (
+                    f"{exp.kpi} difference per point",
+                    curve[["point", *exp.parameters, "mean", "low", "high", "n"]],
+                )
+            )
+            if len(exp.parameters) == 1:
+                tip = analysis.tipping(exp, a, b)
+                s.figures.append(
+                    (
+                        "Difference curve and tipping point",
+                        _difference_curve_figure(exp, curve, a, b, tip, figs / "difference_curve.png"),
+                    )
+                )
+                s.text.append(_tipping_text(exp, a, b, tip))
+            elif m["spec"]["design"]["kind"] == "grid":
+                s.figures.append(
+                    (
+                        "Heatmap of the difference",
+                        _heatmap_figure(exp, curve, a, b, figs / "heatmap.png"),
+                    )
+                )
+            sections.append(s)
+        sob = analysis.sobol_indices(exp)
+        if sob is not None and not sob.empty:
+            s = Section("Sobol sensitivity indices")
+            s.text.append(
+                "First-order (S1) and total-order (ST) indices from SALib with 95% bootstrap "
+                "intervals, computed on the mean over replications at each point."
+            )
+            s.tables.append(("Sobol indices", sob))
+            s.figures.append(("Sobol indices", _sobol_figure(sob, figs / "sobol.png")))
+            sections.append(s)
+    return sections
+
+
+def _tipping_text(exp: analysis.Loaded, a: str, b: str, tip: Any) -> str:
+    p = _short(exp.parameters[0])
+    if tip is None or tip.estimate is None:
+        return (
+            f"**Tipping point:** none inside the swept range: the mean {exp.kpi} difference {b} - {a} "
+            f"keeps one sign along {p} (it crosses zero in {100 * tip.share_with_crossing:.0f}% of "
+            "bootstrap resamples)."
+            if tip is not None
+            else ""
+        )
+    ci = (
+        f"95% bootstrap interval [{tip.low:.3g}, {tip.high:.3g}] over resampled replications"
+        if tip.low is not None
+        else "no interval"
+    )
+    return (
+        f"**Tipping point:** the {exp.kpi} difference {b} - {a} crosses zero at {p} = "
+        f"**{tip.estimate:.3g}** ({ci}; the curve crosses inside the range in "
+        f"{100 * tip.share_with_crossing:.0f}% of {tip.resamples} resamples)."
+    )
+
+
+def _write_text(path: Path, text: str) -> None:
+    path.write_text(text, encoding="utf-8")
+
+
+def write_report(folder: Path) -> tuple[Path, Path]:
+    """Write ``report.md`` and ``report.html`` for an experiment folder; return their paths."""
+    exp = analysis.load(folder)
+    sections = build_sections(exp)
+    title = f"{exp.manifest['kind'].capitalize()} report: {exp.manifest['name']}"
+    md = [f"# {title}", ""]
+    for s in sections:
+        md += [f"## {s.title}", ""]
+        for t in s.text:
+            md += [t, ""]
+        for cap, tab in s.tables:
+            md += [f"**{cap}**", "", _md_table(tab), ""]
+        for cap, fig in s.figures:
+            md += [f"![{cap}]({fig.relative_to(folder).as_posix()})", ""]
+    md_path = folder / "report.md"
+    text = "\n".join(md)
+    atomic_write(md_path, lambda p: _write_text(p, text))
+
+    env = Environment(loader=PackageLoader("simulator", "templates"), autoescape=select_autoescape())
+    import markupsafe
+
+    def md_inline(s: str) -> markupsafe.Markup:
+        import re
+
+        esc = str(markupsafe.escape(s))
+        esc = re.sub(r"\*\*(.+?)\*\*", r"<b>\1</b>", esc)
+        return markupsafe.Markup(re.sub(r"`(.+?)`", r"<code>\1</code>", esc))
+
+    def embed(p: Path) -> str:
+        return "data:image/png;base64," + base64.b64encode(p.read_bytes()).decode()
+
+    html = env.get_template("report.html.j2").render(
+        title=title,
+        sections=[
+            {
+                "title": s.title,
+                "text": [md_inline(t) for t in s.text],
+                "tables": [
+                    (
+                        c,
+                        [str(x) for x in t.columns],
+                        [[_fmt(v) for v in row] for row in t.itertuples(index=False)],
+                    )
+                    for c, t in s.tables
+                ],
+                "figures": [(c, embed(f)) for c, f in s.figures],
+            }
+            for s in sections
+        ],
+        manifest=exp.manifest,
+    )
+    html_path = folder / "report.html"
+    atomic_write(html_path, lambda p: _write_text(p, html))
+    return md_path, html_path
