@@ -40,16 +40,22 @@ def drive(
     env: simpy.Environment,
     demand: Sequence[int] | np.ndarray,
     after_day: Callable[[int], None] | None = None,
+    custom: Sequence[int] | np.ndarray | None = None,
 ) -> list[DayRecord]:
-    """Run one day per entry of ``demand`` (orders of one unit, never cancelled); the day records."""
+    """Run one day per entry of ``demand`` (orders of one unit, never cancelled); the day records.
+
+    ``custom[d]`` more orders of variant 1 (a customised variant) are booked after day d's others.
+    """
     start = firm.env.now
     first = int(np.ceil(start))
     records = []
     for d, n in enumerate(demand, start=first):
         while env.peek() <= d:
             env.step()
-        who = np.arange(int(n), dtype=np.int64)
-        firm.book(who, np.zeros(len(who), dtype=np.int16), np.full(len(who), np.inf))
+        k = 0 if custom is None else int(custom[d - first])
+        who = np.arange(int(n) + k, dtype=np.int64)
+        variant = np.r_[np.zeros(int(n)), np.ones(k)].astype(np.int16)
+        firm.book(who, variant, np.full(len(who), np.inf))
         env.run(until=d + 1)
         records.append(firm.close_day())
         check_firm(firm)

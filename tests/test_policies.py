@@ -98,16 +98,20 @@ def test_frozen_plan_is_executed_whatever_demand_does() -> None:
             "policy": {"name": "supplier_centric", "review_days": 7, "frozen_days": 28, "min_lot": 10},
         }
     )
-    drive(firm, env, [5] * 8)  # the plan made at day 7 covers the reviews at days 14, 21 and 28
+    drive(firm, env, [5])  # the review at 0.5 sees day 0's orders and plans days 7, 14 and 21 too
     planner = firm.policy.decisions[-1]
-    assert planner["time"] == 7.5 and "frozen for the next 3 reviews" in planner["reason"]
+    assert planner["time"] == 0.5 and "frozen for the next 3 reviews" in planner["reason"]
     plan = [int(x) for x in planner["reason"].split(": ")[-1].strip("[]").split(", ")]
-    drive(firm, env, [40] * 22)  # demand jumps eightfold; the plan does not move
+    drive(firm, env, [40] * 28)  # demand jumps eightfold; the plan does not move
     frozen = [e for e in firm.policy.decisions if e["rule"].startswith("frozen plan")]
-    assert [e["time"] for e in frozen] == [14.5, 21.5, 28.5]
+    assert [e["time"] for e in frozen] == [7.5, 14.5, 21.5]
     assert [e["released"] for e in frozen] == plan
     released = [(t, q) for t, what, _, q in firm.plant.log if what == "release"]
-    assert [q for t, q in released if t in (14.5, 21.5, 28.5)] == [q for q in plan if q > 0]
+    assert [q for t, q in released if t in (7.5, 14.5, 21.5)] == [q for q in plan if q > 0]
+    # the next plan (day 28) sees the new demand
+    assert firm.policy.decisions[-1]["time"] == 28.5 and firm.policy.decisions[-1]["released"] > max(
+        plan
+    )
 
 
 def test_cost_plus_price_is_logged() -> None:
@@ -199,3 +203,24 @@ def test_ai_sop_maximises_expected_profit_over_shift_options() -> None:
     assert cap["chosen"] == 1 + int(np.argmax(profits))
     for n, p in zip((1, 2, 3), profits, strict=True):
         assert cap["inputs"][f"expected_profit_{n}_shifts"] == pytest.approx(p, rel=1e-6)
+
+
+def test_customised_variants_are_made_to_order_by_pull_and_never_by_push() -> None:
+    factory = {"variants": ["standard", "custom"], "initial_stock": 20}
+    demand, custom = [6] * 20, [0, 3, 0, 5, 1] * 4
+    pull, env = make_firm(
+        {"factory": factory, "policy": {"name": "demand_centric", "buffer": 10, "sop_days": 0}}
+    )
+    drive(pull, env, demand, custom=custom)
+    mto = [e for e in pull.policy.decisions if e["rule"].startswith("make to order")]
+    # one work order per day with new custom orders, for exactly those units
+    assert [(e["time"], e["released"]) for e in mto] == [
+        (d + 0.5, q) for d, q in enumerate(custom) if q > 0
+    ]
+    assert [q for _, what, v, q in pull.plant.log if what == "release" and v == 1] == [
+        q for q in custom if q
+    ]
+    push, env2 = make_firm({"factory": factory, "policy": {"name": "supplier_centric", "min_lot": 10}})
+    drive(push, env2, demand, custom=custom)
+    assert all(v == 0 for _, what, v, _ in push.plant.log if what == "release")
+    assert push.orders.backlog_units(1) == sum(custom)  # standard variants only: custom orders wait

@@ -70,6 +70,30 @@ def unit_margin(firm: Firm) -> float:
     return float(firm.price - f.material_cost - f.production_cost - f.shipping_cost)
 
 
+def in_process(firm: Firm, variant: int) -> int:
+    """Units of ``variant`` released to the plant and not yet completed (its work orders' sizes)."""
+    wo = firm.plant.orders
+    open_ = np.isnan(wo["completed"]) & (wo["variant"] == variant)
+    return int(wo["qty"][open_].sum())
+
+
+def wip_of(firm: Firm, variant: int) -> int:
+    """Units of ``variant`` in the plant (with one variant: the plant's exact count, net of scrap)."""
+    if len(firm.variants) == 1:
+        return firm.plant.units_in_process
+    return in_process(firm, variant)
+
+
+def position_of(firm: Firm, variant: int) -> int:
+    """Inventory position of one variant: on hand + in process - backorders.
+
+    With one variant this is the firm's inventory position.
+    """
+    if len(firm.variants) == 1:
+        return firm.inventory_position()
+    return int(firm.on_hand[variant]) + in_process(firm, variant) - firm.orders.backlog_units(variant)
+
+
 class PeriodicPolicy:
     """Base for policies that review every ``review_days`` days on an integer grid.
 

@@ -26,7 +26,13 @@ import simpy
 from scipy.stats import norm
 
 from simulator.policies import optimisation as opt
-from simulator.policies.base import REVIEW_OFFSET, PeriodicPolicy, unit_margin
+from simulator.policies.base import (
+    REVIEW_OFFSET,
+    PeriodicPolicy,
+    position_of,
+    unit_margin,
+    wip_of,
+)
 from simulator.policies.decisions import StockDecision, decide_stock
 from simulator.policies.forecasting import Forecast
 from simulator.policies.params import DemandCentricParams
@@ -84,14 +90,15 @@ class DemandCentric(PeriodicPolicy):
         p = self.params
         dec, daily = self.buffer_level(firm)
         level = int(np.ceil(dec.level))
-        position = firm.inventory_position()
-        on_hand = int(firm.on_hand.sum())
-        wip = firm.plant.units_in_process
+        # The buffer is of the popular (standard) variant; customised ones are made to order below.
+        position = position_of(firm, 0)
+        on_hand = int(firm.on_hand[0])
+        wip = wip_of(firm, 0)
         if p.control == "kanban":
             qty = level - (on_hand + wip)
             how = f"kanban: {level} cards, on hand {on_hand} + in process {wip}"
         elif p.control == "conwip":
-            qty = min(level - position, p.wip_limit - wip)
+            qty = min(level - position, p.wip_limit - firm.plant.units_in_process)
             how = f"CONWIP: level {level} - position {position}, cap {p.wip_limit} - wip {wip}"
         else:
             qty = level - position
@@ -121,6 +128,27 @@ class DemandCentric(PeriodicPolicy):
             released=qty,
             reason=f"{how} -> release {qty}",
             inputs=inputs,
+        )
+        for v in range(1, len(firm.variants)):
+            self._make_to_order(firm, v)
+
+    def _make_to_order(self, firm: Firm, variant: int) -> None:
+        """Release exactly what the open orders of a customised variant still need."""
+        backlog = firm.orders.backlog_units(variant)
+        on_hand = int(firm.on_hand[variant])
+        wip = wip_of(firm, variant)
+        qty = max(backlog - on_hand - wip, 0)
+        if qty == 0:
+            return
+        firm.release(variant, qty)
+        self.log.record(
+            firm.env.now,
+            "release",
+            "make to order (customised variant)",
+            chosen=qty,
+            released=qty,
+            reason=f"{firm.variants[variant]}: {backlog} ordered - {on_hand} on hand - {wip} in process",
+            inputs={"variant": variant, "backlog": backlog, "on_hand": on_hand, "wip": wip},
         )
 
     def _sop_loop(self, firm: Firm, env: simpy.Environment) -> Generator[simpy.Event, object, None]:

@@ -23,7 +23,7 @@ from typing import TYPE_CHECKING
 
 import numpy as np
 
-from simulator.policies.base import PeriodicPolicy
+from simulator.policies.base import PeriodicPolicy, position_of
 from simulator.policies.decisions import decide_stock
 from simulator.policies.forecasting import Forecast, moving_average
 from simulator.policies.params import SupplierCentricParams
@@ -90,13 +90,15 @@ class SupplierCentric(PeriodicPolicy):
                 chosen=qty,
                 released=qty,
                 reason=f"plan frozen for {p.frozen_days} days: release {qty} as planned",
-                inputs={"inventory_position": firm.inventory_position() - qty},
+                inputs={"inventory_position": position_of(firm, 0) - qty},
             )
             return
-        if not firm.demand_history:
+        # The review at d + 0.5 sees day d's orders too: the position already reflects them.
+        history = firm.sales_history()
+        if not any(history):
             self.log.record(now, "hold", "no sales history yet", reason="nothing sold yet: no forecast")
             return
-        daily = self.daily_forecast(firm.demand_history)
+        daily = self.daily_forecast(history)
         cover = daily.over(self.cover_days())
         dec = decide_stock(
             p.decision,
@@ -107,7 +109,7 @@ class SupplierCentric(PeriodicPolicy):
             overrides=list(p.overrides),
             cx=p.cx_buffer,
         )
-        position = firm.inventory_position()
+        position = position_of(firm, 0)  # the standard variant: the only one made
         lot = self.lot(firm, daily.mean)
         plan = self._release_plan(dec.level, position, daily.mean, lot)
         qty = plan[0]
