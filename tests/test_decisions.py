@@ -140,8 +140,8 @@ def test_demand_sensing_sizes_the_buffer_from_the_feed_alone() -> None:
     firm, env = make_firm({"factory": {"initial_stock": 0}}, policy=policy)
     drive(firm, env, [0] * 5)  # the firm's own books show no sales at all
     e = policy.decisions[-1]
-    # 1 x 20 purchases - 1 x 4 boycott joins + 0.5 x 0 buycott joins = 16 a day; cover 3 days
-    assert e["inputs"]["forecast_mean"] == 16.0 and e["chosen"] == pytest.approx(48.0)
+    # 1 x 20 purchases - 0.25 x 4 boycott joins + 0.25 x 0 buycott joins = 19 a day; cover 3 days
+    assert e["inputs"]["forecast_mean"] == 19.0 and e["chosen"] == pytest.approx(57.0)
     assert {k for k, *_ in feed.asked} == {"purchase", "boycott_join", "buycott_join"}
     assert all(f is None for *_, f in feed.asked)  # always its own firm
 

@@ -16,6 +16,7 @@ from typing import Any
 
 import numpy as np
 import pandas as pd
+import pytest
 from scipy import stats
 
 from simulator.experiments.run import run_once
@@ -119,3 +120,43 @@ def test_policies_cannot_reach_consumers_or_the_model() -> None:
     leaky = model.firms[1].policy
     leaky.leak = {"hidden": [model.population]}  # type: ignore[union-attr]
     assert _reachable(leaky, [model.population])
+
+
+def test_kind_codes_follow_the_event_log() -> None:
+    """The policies' copy of the log's kind codes (kept to avoid importing the market) cannot drift."""
+    from simulator.market.eventlog import EventKind
+    from simulator.policies.sensing import KIND_CODES
+
+    for name, code in KIND_CODES.items():
+        assert EventKind[name.upper()] == code
+
+
+def test_sensed_forecast_is_exactly_what_the_event_log_shows() -> None:
+    from simulator.market.eventlog import EventKind
+
+    weights = {"purchase": 1.0, "boycott_join": -0.25, "buycott_join": 0.25}
+    s = tiny_scenario(
+        **{
+            "run.days": 30,
+            "firms.1.policy": {"name": "demand_centric", "decision": "data", "sensing_days": 7},
+            "events": [{"kind": "scandal", "day": 5, "firm": "Pull", "magnitude": 0.5}],
+        }
+    )
+    model = MarketModel(s, seed=5)
+    model.run()
+    log = model.event_log
+    checked = 0
+    for e in model.firms[1].policy.decisions:  # type: ignore[union-attr]
+        if e["action"] != "release":
+            continue
+        d = e["day"]
+        first = max(d - 6, 0)
+        daily = sum(
+            w * log.daily_counts(EventKind[k.upper()], 1, first, d).astype(float)
+            for k, w in weights.items()
+        )
+        daily = np.maximum(daily, 0.0)
+        assert e["inputs"]["forecast_mean"] == pytest.approx(daily.mean())
+        checked += 1
+    assert checked == 30
+    assert log.daily_counts(EventKind.PURCHASE, 1, 0, 29).sum() > 0

@@ -131,7 +131,9 @@ class SupplierCentricParams(_DecisionParams):
 
 
 def _default_signals() -> dict[SignalKind, float]:
-    return {"purchase": 1.0, "boycott_join": -1.0, "buycott_join": 0.5}
+    # A join today is a customer lost for weeks: about -1/30 a day for each of the ~7 to 14 days'
+    # joins a window holds, so -0.25 per daily join; buycotts mirror it. Assumptions, not estimates.
+    return {"purchase": 1.0, "boycott_join": -0.25, "buycott_join": 0.25}
 
 
 class DemandCentricParams(_DecisionParams):

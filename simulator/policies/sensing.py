@@ -10,8 +10,8 @@ market, so demand sensing cannot touch the population even by mistake.
 
 The sensed daily demand is a linear read of the last ``sensing_days`` days:
 ``sum over kinds k of weight_k * mean daily count of k``, with the standard deviation of the daily
-weighted sum as its spread. With the default weights (purchases 1, boycott joins -1, buycott joins
-0.5) a boycott wave lowers the forecast at once, before it shows in a month of sales.
+weighted sum as its spread. With the default weights (purchases 1, boycott joins -0.25, buycott
+joins 0.25) a boycott wave lowers the forecast at once, before it shows in a month of sales.
 """
 
 from __future__ import annotations
