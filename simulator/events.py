@@ -1,9 +1,11 @@
 """Scheduled shocks: what happens to a firm or the market on a given day.
 
-A scandal (the firm's ethics found wanting) lowers its ethics profile; a viral ethical act raises
-it; a supply disruption stops the firm's supplier for a while; a demand shift changes how often
-consumers need the product for a while. Each event is applied at the start of its day, before
-the day's purchases (see :mod:`simulator.model`).
+A scandal (the firm's ethics found wanting) lowers its ethics profile and its public reputation
+and becomes news: consumers learn of it from the media and from each other, and some boycott the
+firm (:mod:`simulator.market.boycott`). A viral ethical act raises the ethics profile and starts a
+buycott the same way. A supply disruption stops the firm's supplier for a while; a demand shift
+changes how often consumers need the product for a while. Each event is applied at the start of
+its day, before the day's purchases (see :mod:`simulator.model`).
 """
 
 from __future__ import annotations
@@ -48,8 +50,14 @@ class EventSchedule:
             firm = self.firms.get(ev.firm) if ev.firm else None
             if ev.kind == "scandal" and firm is not None:
                 firm.ethics = np.clip(firm.ethics - ev.magnitude, 0.0, 1.0)
+                drop = ev.magnitude * self.population.social.scandal_reputation_factor
+                firm.reputation = float(np.clip(firm.reputation - drop, 0.0, 1.0))
+                self.population.start_issue(day, firm.index, -1, ev.magnitude)
             elif ev.kind == "virtue" and firm is not None:
                 firm.ethics = np.clip(firm.ethics + ev.magnitude, 0.0, 1.0)
+                rise = ev.magnitude * self.population.social.scandal_reputation_factor
+                firm.reputation = float(np.clip(firm.reputation + rise, 0.0, 1.0))
+                self.population.start_issue(day, firm.index, +1, ev.magnitude)
             elif ev.kind == "supply_disruption" and firm is not None:
                 firm.plant.disrupt_supplier(until=day + ev.duration_days)
             elif ev.kind == "demand_shift":

@@ -24,6 +24,7 @@ Randomness comes from named streams of one :class:`numpy.random.SeedSequence` (:
 
 from __future__ import annotations
 
+from functools import partial
 from typing import Any
 
 import mesa
@@ -40,6 +41,12 @@ from simulator.market.social import build_network
 from simulator.policies import registry
 from simulator.rng import Streams
 from simulator.scenario import GENERATIONS, Scenario
+
+
+def _collected(model: MarketModel, key: str) -> float:
+    """A DataCollector reporter: one of the day's market-wide figures (picklable, no lambda)."""
+    return model.collected.get(key, 0.0)
+
 
 GRACE_DAYS = 3.0
 """Days beyond the quote plus their own tolerance that a consumer waits before giving up."""
@@ -81,30 +88,37 @@ class MarketModel(mesa.Model):
         for firm in self.firms:
             firm.policy = registry.build(firm.spec.policy, self.streams.get(f"policy:{firm.name}"))
             firm.policy.start(firm, self.env)
+        self.event_log = EventLog(len(self.firms))
+        """Every consumer event (always kept: the feed firms' demand sensing reads)."""
         self.population = Population(
             scenario.population,
             len(self.firms),
             np.array([f.reputation for f in self.firms]),
             self.streams.get("consumers"),
+            social=scenario.social,
+            log=self.event_log,
         )
         self.network = build_network(
             scenario.network, scenario.population.size, self.streams.get("network")
         )
+        self.population.attach_network(self.network)
         if agents:
-            for row in range(self.population.n):
-                Consumer(self, row)
+            self.population.agents = [Consumer(self, row) for row in range(self.population.n)]
+        self._support = [np.zeros(1024, dtype=bool) for _ in self.firms]
+        self.support_today = np.zeros(len(self.firms), dtype=np.int64)
         self.events = EventSchedule(scenario.events, self.firms, self.population)
-        self.event_log = EventLog(len(self.firms))
-        """Every consumer event (always kept: the feed firms' demand sensing reads)."""
         self.rows: list[dict[str, Any]] = []
         self.market_rows: list[dict[str, Any]] = []
         self.last_choices: np.ndarray = np.empty(0, np.int64)
+        self.collected: dict[str, float] = {}
+        """The day's market-wide figures (filled by :meth:`_record`, read by the DataCollector)."""
         self.datacollector = mesa.DataCollector(
             model_reporters={
                 "day": "day",
                 "shoppers": "_shoppers_today",
                 "buyers": "_buyers_today",
                 **{f"share:{f.name}": f"_share_{f.index}" for f in self.firms},
+                **{k: partial(_collected, key=k) for k in self._collected_keys()},
             }
         )
         self._shoppers_today = 0
@@ -133,43 +147,112 @@ class MarketModel(mesa.Model):
         # 1. receipts and completions due by the start of the day
         while env.peek() <= d:
             env.step()
-        # 2. shocks
+        # 2. shocks, then the consumers' random draws for the day
         self.events.apply(d)
-        # 3. give-ups
+        pop.begin_day(d)
+        # 3. give-ups (support orders never expire, so these are consumption orders)
         log = self.event_log
         for f in self.firms:
             gave_up = f.cancel_overdue()
             log.record(EventKind.CANCEL, d, gave_up, f.index)
-            pop.cancelled(d, gave_up)
+            pop.cancelled(d, gave_up, f.index)
         # 4. deliveries
         for f in self.firms:
             ids = f.deliveries_between(d - 1, d)
             late = np.maximum(0.0, f.orders.delivered[ids] - f.orders.promised[ids])
-            log.record(EventKind.DELIVERY, d, f.orders.consumer[ids], f.index, late)
-            pop.delivered(d, f.orders.consumer[ids])
-        # 5. purchases
+            consumers = f.orders.consumer[ids]
+            log.record(EventKind.DELIVERY, d, consumers, f.index, late)
+            regular = ~self.support_order_mask(f)[ids]
+            pop.delivered(d, consumers[regular], f.index, late[regular], f.quality)
+        # 5. word of mouth, awareness and stands; support purchases; purchases
+        pop.social_day(d, np.array([f.reputation for f in self.firms]))
         offers = self.offers()
-        who, u = pop.draw_day(d)
-        choice = pop.choose(who, u, offers)
-        pop.after_choice(d, who, choice)
+        sup_who, sup_offer = pop.support_day(d, offers)
+        who, choice = pop.shop(d, offers)
+        firm_choice = np.where(choice >= 0, offers.firm[np.maximum(choice, 0)], -1)
+        self.support_today = np.zeros(len(self.firms), dtype=np.int64)
         for f in self.firms:
-            mine = who[choice == f.index]
-            deadline = d + f.quoted_days + pop.delay_tolerance[mine] + GRACE_DAYS
-            f.book(mine, np.zeros(len(mine), dtype=np.int16), deadline)
-            log.record(EventKind.PURCHASE, d, mine, f.index, f.price)
-        log.record(EventKind.WENT_WITHOUT, d, who[choice < 0], -1)
-        self.last_choices = choice
-        by_gen = pop.share_by_generation(choice, who, len(self.firms))
+            # support orders were decided first, so they are booked first; a supporter does not
+            # give up (no deadline)
+            mine_s = offers.firm[sup_offer] == f.index
+            if mine_s.any():
+                start = f.orders.n
+                f.book(
+                    sup_who[mine_s],
+                    offers.variant[sup_offer[mine_s]].astype(np.int16),
+                    np.full(int(mine_s.sum()), np.inf),
+                )
+                self._mark_support(f, start, f.orders.n)
+                self.support_today[f.index] = int(mine_s.sum())
+            mine = firm_choice == f.index
+            deadline = d + f.quoted_days + pop.delay_tolerance[who[mine]] + GRACE_DAYS
+            f.book(who[mine], offers.variant[choice[mine]].astype(np.int16), deadline)
+        pop.end_day()
+        self.last_choices = firm_choice
+        by_gen = pop.share_by_generation(firm_choice, who, len(self.firms))
         # 6. the rest of the day in the plant
         env.run(until=d + 1)
         # 7. books close
-        self._record(d, who, choice, by_gen)
+        self._record(d, who, firm_choice, by_gen)
         self.day += 1
+
+    def support_order_mask(self, firm: Firm) -> np.ndarray:
+        """For each of ``firm``'s orders, whether it was a support purchase."""
+        flags = self._support[firm.index]
+        n = firm.orders.n
+        if len(flags) < n:
+            return np.concatenate([flags, np.zeros(n - len(flags), dtype=bool)])
+        return flags[:n]
+
+    def _mark_support(self, firm: Firm, start: int, stop: int) -> None:
+        flags = self._support[firm.index]
+        if len(flags) < stop:
+            grown = np.zeros(max(2 * len(flags), stop), dtype=bool)
+            grown[: len(flags)] = flags
+            self._support[firm.index] = flags = grown
+        flags[start:stop] = True
+
+    def _collected_keys(self) -> list[str]:
+        keys = ["posts_positive", "posts_negative", "posts_values", "support_purchases"]
+        for f in self.firms:
+            keys += [f"{x}:{f.name}" for x in ("boycott", "never", "buycott", "aware")]
+            keys += [f"reputation:{f.name}", f"support:{f.name}"]
+            keys += [f"share:{f.name}:{g}" for g in GENERATIONS]
+        return keys
+
+    def _collect_market(self, by_gen: np.ndarray) -> dict[str, float]:
+        """The day's market-wide figures, all computed on whole columns."""
+        pop = self.population
+        d = self.day
+        log = self.event_log
+        out: dict[str, float] = {
+            "posts_positive": int(log.daily_counts(EventKind.POST_POSITIVE, None, d, d)[0]),
+            "posts_negative": int(log.daily_counts(EventKind.POST_NEGATIVE, None, d, d)[0]),
+            "posts_values": int(log.daily_counts(EventKind.POST_VALUES, None, d, d)[0]),
+            "support_purchases": int(self.support_today.sum()),
+        }
+        shares = {
+            "boycott": pop.boycott.mean(axis=0),
+            "never": pop.never.mean(axis=0),
+            "buycott": pop.buycott.mean(axis=0),
+            "aware": pop.aware.mean(axis=0),
+            "reputation": pop.reputation.mean(axis=0),
+        }
+        gen_total = by_gen.sum(axis=1)
+        for f in self.firms:
+            for name, col in shares.items():
+                out[f"{name}:{f.name}"] = float(col[f.index])
+            out[f"support:{f.name}"] = int(self.support_today[f.index])
+            for k, g in enumerate(GENERATIONS):
+                t = gen_total[k]
+                out[f"share:{f.name}:{g}"] = float(by_gen[k, f.index] / t) if t else 0.0
+        return out
 
     def _record(self, d: int, who: np.ndarray, choice: np.ndarray, by_gen: np.ndarray) -> None:
         buyers = int((choice >= 0).sum())
         self._shoppers_today = len(who)
         self._buyers_today = buyers
+        self.collected = self._collect_market(by_gen)
         self.market_rows.append(
             {
                 "day": d,
@@ -180,6 +263,7 @@ class MarketModel(mesa.Model):
                     f"shoppers_{g}": int((self.population.generation[who] == k).sum())
                     for k, g in enumerate(GENERATIONS)
                 },
+                **self.collected,
             }
         )
         for f in self.firms:

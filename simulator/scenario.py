@@ -74,8 +74,75 @@ class GenerationMix(Frozen):
         return tuple(float(getattr(self, g)) for g in GENERATIONS)
 
 
+class TraitOverrides(Frozen):
+    """Per-generation replacements for the bundled trait defaults (``simulator/data/generations.toml``).
+
+    Every field left out keeps the calibrated default; see that file for each trait's meaning and source.
+    """
+
+    wtp_mu: Annotated[float, Field(ge=-1.0, le=2.0)] | None = None
+    """Mean of the stated willingness-to-pay premium (share of the reference price)."""
+    wtp_sigma: Annotated[float, Field(ge=0.0, le=2.0)] | None = None
+    price_sensitivity: Annotated[float, Field(gt=0.0, le=100.0)] | None = None
+    """Median utility per unit of price / reference price."""
+    value_weights: tuple[NonNegFloat, NonNegFloat, NonNegFloat] | None = None
+    """Mean weights over environment, fair labour, animal welfare (normalised to sum to 1)."""
+    delay_zero_share: Share | None = None
+    """Share who accept no extra delivery day at all."""
+    delay_mean_days: Annotated[float, Field(gt=0.0, le=365.0)] | None = None
+    social_media_share: Share | None = None
+    posting_propensity: Share | None = None
+    """Chance a social-media user posts about a notable purchase experience."""
+    values_posting: Share | None = None
+    """Chance a social-media user shows their values in public when they take a stand."""
+    susceptibility: Annotated[float, Field(ge=0.0, le=10.0)] | None = None
+    need_interval_factor: Annotated[float, Field(gt=0.0, le=10.0)] | None = None
+    """Multiplies ``mean_need_interval_days`` for this generation."""
+    customisation_preference: Annotated[float, Field(ge=0.0, le=10.0)] | None = None
+    loyalty: Annotated[float, Field(ge=0.0, le=10.0)] | None = None
+    boycott_propensity: Share | None = None
+    buycott_propensity: Share | None = None
+    support_rate: Share | None = None
+    """Daily chance that a strongly aligned buycotter buys only to support the firm."""
+
+
+class GenerationTraits(Frozen):
+    """Trait overrides by generation (``[population.traits.gen_z]`` and so on)."""
+
+    silent: TraitOverrides = TraitOverrides()
+    boomers: TraitOverrides = TraitOverrides()
+    gen_x: TraitOverrides = TraitOverrides()
+    millennials: TraitOverrides = TraitOverrides()
+    gen_z: TraitOverrides = TraitOverrides()
+
+
+class BirthYears(Frozen):
+    """Birth-year range of each generation (inclusive); default: Pew Research Center's cut-offs."""
+
+    silent: tuple[int, int] = (1928, 1945)
+    boomers: tuple[int, int] = (1946, 1964)
+    gen_x: tuple[int, int] = (1965, 1980)
+    millennials: tuple[int, int] = (1981, 1996)
+    gen_z: tuple[int, int] = (1997, 2012)
+
+    @model_validator(mode="after")
+    def _ordered(self) -> BirthYears:
+        prev_end = None
+        for g in GENERATIONS:
+            lo, hi = getattr(self, g)
+            if lo > hi:
+                raise ValueError(f"{g}: first year {lo} is after last year {hi}")
+            if prev_end is not None and lo != prev_end + 1:
+                raise ValueError(f"{g}: must start the year after the previous generation ends")
+            prev_end = hi
+        return self
+
+
 class Population(Frozen):
     """The consumers: how many, which generations, how strongly values drive them."""
+
+    birth_years: BirthYears = BirthYears()
+    traits: GenerationTraits = GenerationTraits()
 
     size: Annotated[int, Field(gt=0, le=5_000_000)] = 10_000
     mix: GenerationMix = GenerationMix()
@@ -91,13 +158,74 @@ class Population(Frozen):
     """Utility of buying at all (alternative-specific constant of the products vs not buying)."""
 
 
-class Network(Frozen):
-    """The social network over which consumers see each other's posts."""
+COMPLETE_GRAPH_MAX = 5_000
+"""Largest population a complete network may span (its links grow as size squared)."""
 
-    kind: Literal["watts_strogatz", "barabasi_albert", "complete", "none"] = "watts_strogatz"
+
+class Network(Frozen):
+    """The social network over which consumers see each other's posts.
+
+    ``edge_list`` reads ``path``: a text file of two consumer rows (0-based) per line, separated by
+    a space, a tab or a comma; ``#`` starts a comment. Links are undirected.
+    """
+
+    kind: Literal["watts_strogatz", "barabasi_albert", "complete", "edge_list", "none"] = (
+        "watts_strogatz"
+    )
     k: Annotated[int, Field(ge=0, le=1000)] = 10
     """Mean degree (Watts-Strogatz) or 2 x edges per new node (Barabasi-Albert)."""
     rewire_p: Share = 0.1
+    path: str | None = None
+    """The edge-list file (``kind = "edge_list"``), relative to the working directory."""
+
+    @model_validator(mode="after")
+    def _path_for_edge_list(self) -> Network:
+        if self.kind == "edge_list" and not self.path:
+            raise ValueError("an edge_list network needs path, the file of its links")
+        if self.kind != "edge_list" and self.path:
+            raise ValueError(f"path is read only by an edge_list network (kind is {self.kind!r})")
+        return self
+
+
+class Social(Frozen):
+    """Word of mouth, awareness, boycotts and buycotts (see :mod:`simulator.market.boycott`)."""
+
+    enabled: bool = True
+    """False switches off every social effect: no posts, awareness, boycotts or peer terms."""
+    positive_weight: NonNegFloat = 0.02
+    """Perceived-reputation gain (0-1 scale) from one positive post by a neighbour."""
+    negative_weight: NonNegFloat = 0.05
+    """Perceived-reputation loss from one negative post (negative word of mouth weighs more)."""
+    values_weight: NonNegFloat = 0.03
+    """Perceived-reputation change from one values post (protest or support) by a neighbour."""
+    reputation_reversion: Share = 0.02
+    """Daily pull of each perceived reputation back toward the firm's public reputation."""
+    peer_purchase_weight: NonNegFloat = 0.5
+    """Utility of the share of neighbours who bought the offer's firm recently."""
+    recent_days: Annotated[float, Field(gt=0.0, le=365.0)] = 30.0
+    """How long a purchase counts as recent for neighbours."""
+    media_rate: Annotated[float, Field(ge=0.0, le=10.0)] = 0.03
+    """Daily hazard of learning of a firm's scandal or virtuous act from the media (Bass p)."""
+    media_decay_days: Annotated[float, Field(gt=0.0)] = 14.0
+    """Mean life of the media coverage: the media hazard decays as exp(-t / this)."""
+    peer_awareness_rate: Annotated[float, Field(ge=0.0, le=10.0)] = 0.38
+    """Daily hazard of learning it from neighbours, times the share of aware neighbours (Bass q)."""
+    issue_days: Annotated[int, Field(gt=0)] = 365
+    """Days a scandal or virtuous act stays a live issue (awareness spreads, consumers can join)."""
+    reference_magnitude: PositiveFloat = 0.3
+    """An event of this magnitude moves consumers with the full calibrated propensity."""
+    peer_boycott_rate: Annotated[float, Field(ge=0.0, le=10.0)] = 0.2
+    """Daily hazard of joining, times susceptibility and the share of neighbours taking a stand."""
+    mean_boycott_days: Annotated[float, Field(gt=0.0)] = 60.0
+    never_return_share: Share = 0.36
+    scandal_reputation_factor: Share = 0.5
+    """A scandal of magnitude m lowers the firm's public reputation by m x this."""
+    buycott_premium: NonNegFloat = 0.1
+    """Extra willingness to pay (share of the reference price) of a buycotter for the firm."""
+    support_threshold: NonNegFloat = 0.1
+    """Minimum premium x alignment for a buycotter to make support purchases."""
+    defect_rate_per_quality_gap: Share = 0.05
+    """Chance a delivered unit is defective, per unit of (1 - quality)."""
 
 
 class EthicsProfile(Frozen):
@@ -182,6 +310,7 @@ class Scenario(Frozen):
     run: RunSettings = RunSettings()
     population: Population = Population()
     network: Network = Network()
+    social: Social = Social()
     firms: Annotated[list[Firm], Field(min_length=1, max_length=50)]
     events: list[Event] = Field(default_factory=list)
 
@@ -199,6 +328,12 @@ class Scenario(Frozen):
                 raise ValueError(
                     f"events.{i}.firm: no firm named {ev.firm!r} (firms: {', '.join(names)})"
                 )
+        if self.network.kind == "complete" and self.population.size > COMPLETE_GRAPH_MAX:
+            n = self.population.size
+            raise ValueError(
+                f"network.kind: a complete graph over {n:,} consumers has {n * (n - 1) // 2:,} links; "
+                f"use it only up to {COMPLETE_GRAPH_MAX:,} consumers (watts_strogatz scales)"
+            )
         if self.network.kind in ("watts_strogatz", "barabasi_albert"):
             if self.network.k >= self.population.size:
                 raise ValueError(

@@ -51,6 +51,8 @@ class EventKind(IntEnum):
     0 from peers."""
     WENT_WITHOUT = 12
     """A consumer with a need bought nothing today; firm = -1; value = NaN."""
+    BUYCOTT_LEAVE = 13
+    """The consumer stops favouring the firm; value = NaN."""
 
 
 N_KINDS = len(EventKind)

@@ -1,15 +1,20 @@
 """Generations: the cohorts consumers belong to and the trait distributions each one brings.
 
-A generation is a birth cohort (Pew's cut-offs by default) whose members share a distribution for
-each trait: how much more they pay for a firm whose values they share, how sensitive they are to
-price, how long they will wait. The numbers live in ``simulator/data/generations.toml``, each with its
-source; this module reads them and draws consumers' traits from them.
+A generation is a birth cohort (Pew's cut-offs by default, configurable) whose members share a
+distribution for each trait: how much more they pay for a firm whose values they share, how
+sensitive they are to price, how long they will wait, whether they are on social media and how often
+they post, how easily peers sway them. The numbers live in ``simulator/data/generations.toml``, each
+with its source; a scenario may replace any of them for one generation
+(``[population.traits.gen_z]``). This module reads them and draws every consumer's traits at once.
+
+Paying for values and saying so in public are separate traits on purpose: survey data from Korea
+show older consumers buying as ethically as the young while the young express and boycott more.
 """
 
 from __future__ import annotations
 
 import tomllib
-from dataclasses import dataclass
+from dataclasses import dataclass, fields
 from functools import cache
 from importlib import resources
 from typing import Any
@@ -17,6 +22,7 @@ from typing import Any
 import numpy as np
 
 from simulator.scenario import GENERATIONS, VALUE_DIMENSIONS
+from simulator.scenario import Population as PopulationSpec
 
 
 @cache
@@ -27,14 +33,86 @@ def calibration() -> dict[str, Any]:
 
 
 @dataclass(frozen=True)
+class GenerationParams:
+    """Per-generation distribution parameters (one entry per generation, in GENERATIONS order)."""
+
+    wtp_mu: np.ndarray
+    wtp_sigma: np.ndarray
+    price_sensitivity: np.ndarray
+    value_weights: np.ndarray  # (5, 3) mean weights
+    delay_zero_share: np.ndarray
+    delay_mean_days: np.ndarray
+    social_media_share: np.ndarray
+    posting_propensity: np.ndarray
+    values_posting: np.ndarray
+    susceptibility: np.ndarray
+    need_interval_factor: np.ndarray
+    customisation_preference: np.ndarray
+    loyalty: np.ndarray
+    boycott_propensity: np.ndarray
+    buycott_propensity: np.ndarray
+    support_rate: np.ndarray
+
+
+def _by_generation(table: dict[str, Any]) -> np.ndarray:
+    return np.array([table[g] for g in GENERATIONS], dtype=float)
+
+
+def generation_params(spec: PopulationSpec | None = None) -> GenerationParams:
+    """The calibrated parameters with the scenario's per-generation overrides applied."""
+    cal = calibration()
+    dt = cal["delay_tolerance"]
+    base = {
+        "wtp_mu": _by_generation(cal["wtp_values"]["mu"]),
+        "wtp_sigma": _by_generation(cal["wtp_values"]["sigma"]),
+        "price_sensitivity": _by_generation(cal["price_sensitivity"]["median"]),
+        "value_weights": np.array([cal["value_weights"]["mean"][g] for g in GENERATIONS], float),
+        "delay_zero_share": _by_generation(dt["zero_share_by_generation"]),
+        "delay_mean_days": _by_generation(dt["mean_days_by_generation"]),
+        "social_media_share": _by_generation(cal["social_media"]["share"]),
+        "posting_propensity": _by_generation(cal["posting"]["experience"]),
+        "values_posting": _by_generation(cal["posting"]["values"]),
+        "susceptibility": _by_generation(cal["susceptibility"]["value"]),
+        "need_interval_factor": _by_generation(cal["need_interval"]["factor"]),
+        "customisation_preference": _by_generation(cal["customisation"]["mean"]),
+        "loyalty": _by_generation(cal["loyalty"]["mean"]),
+        "boycott_propensity": _by_generation(cal["boycott"]["propensity"]),
+        "buycott_propensity": _by_generation(cal["buycott"]["propensity"]),
+        "support_rate": _by_generation(cal["buycott"]["support_rate"]),
+    }
+    if spec is not None:
+        for k, g in enumerate(GENERATIONS):
+            over = getattr(spec.traits, g)
+            for f in fields(GenerationParams):
+                v = getattr(over, f.name)
+                if v is not None:
+                    base[f.name][k] = np.asarray(v, dtype=float)
+    w = base["value_weights"]
+    sums = w.sum(axis=1, keepdims=True)
+    base["value_weights"] = np.where(sums > 0, w / np.where(sums > 0, sums, 1.0), 1.0 / w.shape[1])
+    return GenerationParams(**base)
+
+
+@dataclass(frozen=True)
 class Traits:
     """Trait columns for a population (one row per consumer)."""
 
     generation: np.ndarray  # int8 index into GENERATIONS
+    birth_year: np.ndarray  # int16, uniform within the generation's birth years
     wtp_values: np.ndarray  # premium share of the reference price for a perfectly aligned firm
     price_sensitivity: np.ndarray  # utility per unit of price / reference price
     value_weights: np.ndarray  # (n, 3) weights over VALUE_DIMENSIONS, rows sum to 1
     delay_tolerance: np.ndarray  # extra days accepted beyond standard delivery
+    social_media: np.ndarray  # bool: on social media (posts and sees posts)
+    posting_propensity: np.ndarray  # chance of posting about a notable experience
+    values_posting: np.ndarray  # chance of showing one's values when taking a stand
+    susceptibility: np.ndarray  # multiplier of peer effects
+    need_interval: np.ndarray  # mean days between needs
+    customisation_preference: np.ndarray  # utility (price units) of a fully customised variant
+    loyalty: np.ndarray  # utility bonus for the firm of a satisfying last purchase
+    boycott_propensity: np.ndarray  # chance of joining a boycott on learning of a scandal
+    buycott_propensity: np.ndarray  # chance of joining a buycott on learning of a virtuous act
+    support_rate: np.ndarray  # daily chance of a support purchase while a strong buycotter
 
 
 def draw_generations(n: int, mix: tuple[float, ...], rng: np.random.Generator) -> np.ndarray:
@@ -49,25 +127,57 @@ def draw_generations(n: int, mix: tuple[float, ...], rng: np.random.Generator) -
     return gens
 
 
-def _by_generation(table: dict[str, float]) -> np.ndarray:
-    return np.array([table[g] for g in GENERATIONS], dtype=float)
-
-
 def draw_traits(
-    generation: np.ndarray, rng: np.random.Generator, value_intensity: float = 1.0
+    generation: np.ndarray,
+    rng: np.random.Generator,
+    value_intensity: float = 1.0,
+    spec: PopulationSpec | None = None,
 ) -> Traits:
-    """Draw every consumer's traits from their generation's calibrated distributions."""
+    """Draw every consumer's traits from their generation's distributions.
+
+    Args:
+        generation: generation index per consumer.
+        rng: the consumers' stream.
+        value_intensity: multiplies every willingness to pay for values.
+        spec: the population section (per-generation overrides, birth years, need interval).
+    """
     cal = calibration()
-    n = len(generation)
-    wtp = cal["wtp_values"]
-    stated = rng.normal(_by_generation(wtp["mu"])[generation], _by_generation(wtp["sigma"])[generation])
+    gp = generation_params(spec)
+    g = generation
+    n = len(g)
+    stated = rng.normal(gp.wtp_mu[g], gp.wtp_sigma[g])
     wtp_values = np.maximum(stated, 0.0) * cal["say_do"]["value"] * value_intensity
     ps = cal["price_sensitivity"]
-    price_sensitivity = _by_generation(ps["median"])[generation] * np.exp(
-        ps["log_sd"] * rng.standard_normal(n)
+    price_sensitivity = gp.price_sensitivity[g] * np.exp(ps["log_sd"] * rng.standard_normal(n))
+    # Dirichlet rows with per-generation means: normalised gammas (vectorised over generations).
+    alpha = gp.value_weights[g] * float(cal["value_weights"]["concentration"])
+    gam = rng.standard_gamma(np.maximum(alpha, 1e-9))
+    weights = gam / np.maximum(gam.sum(axis=1, keepdims=True), 1e-300)
+    zero = rng.random(n) < gp.delay_zero_share[g]
+    tolerance = np.where(zero, 0.0, rng.exponential(1.0, n) * gp.delay_mean_days[g])
+    social = rng.random(n) < gp.social_media_share[g]
+    years = np.array(
+        [getattr(spec.birth_years, x) if spec else cal["birth_years"][x] for x in GENERATIONS]
     )
-    weights = rng.dirichlet(np.ones(len(VALUE_DIMENSIONS)), n)
-    dt = cal["delay_tolerance"]
-    zero = rng.random(n) < dt["zero_share"]
-    tolerance = np.where(zero, 0.0, rng.exponential(dt["mean_days"], n))
-    return Traits(generation, wtp_values, price_sensitivity, weights, tolerance)
+    lo, hi = years[g, 0], years[g, 1]
+    birth_year = (lo + np.floor(rng.random(n) * (hi - lo + 1))).astype(np.int16)
+    mean_need = spec.mean_need_interval_days if spec else 30.0
+    assert weights.shape[1] == len(VALUE_DIMENSIONS)
+    return Traits(
+        generation=g,
+        birth_year=birth_year,
+        wtp_values=wtp_values,
+        price_sensitivity=price_sensitivity,
+        value_weights=weights,
+        delay_tolerance=tolerance,
+        social_media=social,
+        posting_propensity=gp.posting_propensity[g].copy(),
+        values_posting=gp.values_posting[g].copy(),
+        susceptibility=gp.susceptibility[g].copy(),
+        need_interval=mean_need * gp.need_interval_factor[g],
+        customisation_preference=rng.exponential(1.0, n) * gp.customisation_preference[g],
+        loyalty=rng.exponential(1.0, n) * gp.loyalty[g],
+        boycott_propensity=gp.boycott_propensity[g].copy(),
+        buycott_propensity=gp.buycott_propensity[g].copy(),
+        support_rate=gp.support_rate[g].copy(),
+    )

@@ -1,31 +1,56 @@
 """The population: every consumer's traits and state as numpy columns, and agents as views on them.
 
 Think of a spreadsheet with one row per consumer. The day's decisions for everyone are computed on
-whole columns at once (:meth:`Population.day`), which is what lets one machine hold a million
-consumers. Each row is also a :class:`Consumer` (a :class:`mesa.Agent`), so ``model.agents``,
-``AgentSet`` and the browser view work as Mesa users expect; an agent holds no state of its own, it
-reads and writes its row. :meth:`Consumer.step` applies the same decision rule to one consumer in
-plain Python: the reference the vectorized pass is tested against.
+whole columns at once, which is what lets one machine hold a million consumers. Each row is also a
+:class:`Consumer` (a :class:`mesa.Agent`), so ``model.agents``, ``AgentSet`` and the browser view work
+as Mesa users expect; an agent holds no state of its own, it reads and writes its row.
+
+A consumer's day (steps 3 to 5 of :mod:`simulator.model`), on random draws made once for everyone
+at its start (:class:`DayDraws`):
+
+- **give-ups** (:meth:`Population.cancelled`): the order is dropped, the firm is not a satisfying
+  last purchase any more, the consumer may complain in public and shops again today;
+- **deliveries** (:meth:`Population.delivered`): a late or defective delivery dissatisfies; the
+  consumer may post praise or a complaint; the next need is drawn;
+- **the social day** (:meth:`Population.social_day`): yesterday's posts move perceived reputations
+  (:mod:`simulator.market.social`), awareness of live issues spreads and consumers join or leave
+  boycotts and buycotts (:mod:`simulator.market.boycott`);
+- **support purchases** (:meth:`Population.support_day`): strongly aligned buycotters may buy only to
+  support the firm: an order, but no consumption and no change of their need;
+- **shopping** (:meth:`Population.shop`): consumers whose need is due choose among the offers they
+  do not boycott (:mod:`simulator.market.choice`) or go without.
+
+Every decision reads only yesterday's public state of the neighbours (posts, awareness, declared
+stands, recent purchases), so the order in which consumers are visited does not matter. The plain
+per-agent rules (:class:`Consumer`) apply the same day one consumer at a time; with
+``per_agent=True`` the population uses them instead of the vectorized pass, which is how the tests
+show that both give the same choices, posts and boycott states.
 """
 
 from __future__ import annotations
 
+import math
+from collections import defaultdict
 from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
 import mesa
 import numpy as np
+import scipy.sparse as sp
 
-from simulator.market.choice import (
-    ChoiceParams,
-    Offers,
-    choose,
-    choose_one,
-    probabilities,
-    utilities,
+from simulator.market.boycott import (
+    Issues,
+    awareness_probability_one,
+    leave_probability,
+    spread,
 )
+from simulator.market.choice import ChoiceParams, Chooser, Offers, choose, choose_one, probabilities
+from simulator.market.choice import utilities as choice_utilities
+from simulator.market.eventlog import EventKind, EventLog
 from simulator.market.generations import calibration, draw_generations, draw_traits
-from simulator.scenario import GENERATIONS
+from simulator.market.sharing import PostBuffer
+from simulator.market.social import neighbour_share, neighbour_share_one, word_of_mouth
+from simulator.scenario import GENERATIONS, Social
 from simulator.scenario import Population as PopulationSpec
 
 if TYPE_CHECKING:
@@ -33,12 +58,29 @@ if TYPE_CHECKING:
 
 
 @dataclass
-class DayChoices:
-    """The outcome of one day's shopping: who looked, who bought from whom."""
+class DayDraws:
+    """One day's random numbers, one per consumer (and firm) and purpose, shared by both passes."""
 
-    shoppers: np.ndarray  # consumer ids who needed the product today
-    choice: np.ndarray  # offer index per shopper, -1 = went without
-    uniforms: np.ndarray  # the uniform draw each shopper's choice used
+    u_choice: np.ndarray  # (n,) the shopping choice
+    u_exp: np.ndarray  # (n,) posting about a delivery or a give-up
+    u_val: np.ndarray  # (n,) a values post after an aligned purchase
+    u_defect: np.ndarray  # (n,) whether a delivered unit is defective
+    e_need: np.ndarray  # (n,) standard exponential: the next need or the next look
+    u_aware: np.ndarray | None  # (n, F) becoming aware of a live issue
+    u_stand: np.ndarray | None  # (n, F) joining or leaving a boycott / buycott
+    u_declare: np.ndarray | None  # (n, F) declaring a stand, never returning, posting support
+    u_support: np.ndarray | None  # (n, F) a support purchase
+
+
+@dataclass
+class Snapshot:
+    """The neighbours' public state at the start of the social day (per-agent pass only)."""
+
+    aware: np.ndarray
+    declared_boycott: np.ndarray
+    declared_buycott: np.ndarray
+    recent: np.ndarray  # (n, F) bool: bought from the firm recently
+    posts_by: dict[int, list[tuple[int, float]]]  # poster -> [(firm, weight)] of yesterday's posts
 
 
 class Population:
@@ -46,9 +88,11 @@ class Population:
 
     Args:
         spec: the population section of the scenario.
-        n_firms: number of firms (columns of perceived reputation).
-        reputation: each firm's starting reputation.
+        n_firms: number of firms (columns of perceived reputation, boycotts, ...).
+        reputation: each firm's starting public reputation.
         rng: the consumers' random stream.
+        social: the scenario's social parameters (default: the defaults).
+        log: the event log to write to (default: a new one).
     """
 
     def __init__(
@@ -57,85 +101,462 @@ class Population:
         n_firms: int,
         reputation: np.ndarray,
         rng: np.random.Generator,
+        social: Social | None = None,
+        log: EventLog | None = None,
     ) -> None:
         self.spec = spec
         self.rng = rng
+        self.social = social or Social()
+        self.log = log if log is not None else EventLog(n_firms)
         n = spec.size
         self.n = n
+        self.n_firms = n_firms
         self.generation = draw_generations(n, spec.mix.as_tuple(), rng)
-        traits = draw_traits(self.generation, rng, spec.value_intensity)
-        self.wtp_values = traits.wtp_values
-        self.price_sensitivity = traits.price_sensitivity
-        self.value_weights = traits.value_weights
-        self.delay_tolerance = traits.delay_tolerance
+        t = draw_traits(self.generation, rng, spec.value_intensity, spec)
+        self.birth_year = t.birth_year
+        self.wtp_values = t.wtp_values
+        self.price_sensitivity = t.price_sensitivity
+        self.value_weights = t.value_weights
+        self.delay_tolerance = t.delay_tolerance
+        self.social_media = t.social_media
+        self.posting_propensity = t.posting_propensity
+        self.values_posting = t.values_posting
+        self.susceptibility = t.susceptibility
+        self.need_interval = t.need_interval
+        self.customisation_preference = t.customisation_preference
+        self.loyalty = t.loyalty
+        self.boycott_propensity = t.boycott_propensity
+        self.buycott_propensity = t.buycott_propensity
+        self.support_rate = t.support_rate
+        self.negative_factor = float(calibration()["posting"]["negative_factor"])
         # state
-        self.next_need = rng.uniform(0.0, spec.mean_need_interval_days, n)
-        self.waiting = np.zeros(n, dtype=bool)  # an order is open (not yet delivered/cancelled)
+        self.next_need = rng.uniform(0.0, 1.0, n) * self.need_interval
+        self.waiting = np.zeros(n, dtype=bool)  # a consumption order is open
         self.last_firm = np.full(n, -1, dtype=np.int16)
-        self.purchases = np.zeros(n, dtype=np.int32)
-        self.reputation = np.tile(np.asarray(reputation, dtype=np.float32), (n, 1))
+        self.last_satisfied = np.zeros(n, dtype=bool)
+        self.purchases = np.zeros(n, dtype=np.int32)  # consumption orders placed
+        self.consumed = np.zeros(n, dtype=np.int32)  # consumption orders delivered
+        self.supports = np.zeros(n, dtype=np.int32)  # support orders placed
+        self.reputation = np.tile(np.asarray(reputation, dtype=np.float64), (n, 1))
+        self.recent_firm = np.full(n, -1, dtype=np.int16)
+        self.recent_until = np.full(n, -np.inf)
+        shape = (n, n_firms)
+        self.aware = np.zeros(shape, dtype=bool)
+        self.boycott = np.zeros(shape, dtype=bool)
+        self.buycott = np.zeros(shape, dtype=bool)
+        self.never = np.zeros(shape, dtype=bool)  # will never buy from the firm again
+        self.left = np.zeros(shape, dtype=bool)  # took and left a stand on the current issue
+        self.declared_boycott = np.zeros(shape, dtype=bool)
+        self.declared_buycott = np.zeros(shape, dtype=bool)
+        self.issues = Issues.none(n_firms)
         self.need_rate = 1.0  # demand-shift events scale how often needs arise
+        self.adj: sp.csr_matrix = sp.csr_matrix((n, n), dtype=np.float32)
+        self.degree = np.zeros(n)
+        self.posts_today = PostBuffer()
+        self._yesterday: tuple[np.ndarray, np.ndarray, np.ndarray] = (
+            np.empty(0, np.int64),
+            np.empty(0, np.int64),
+            np.empty(0),
+        )
+        self.draws: DayDraws | None = None
+        self.day = -1
+        self.per_agent = False
+        self.agents: list[Consumer] = []
+        self._snap: Snapshot | None = None
+        self._buycott_before: np.ndarray | None = None
         dt = calibration()["delay_tolerance"]
         self.choice_params = ChoiceParams(
             reference_price=spec.reference_price,
             purchase_constant=spec.purchase_constant,
             standard_delivery_days=2.0,
             delay_penalty=float(dt["delay_penalty"]),
+            buycott_premium=self.social.buycott_premium if self.social.enabled else 0.0,
+            peer_weight=self.social.peer_purchase_weight if self.social.enabled else 0.0,
         )
+
+    # --- set-up -----------------------------------------------------------------------------------
+    def attach_network(self, adj: sp.csr_matrix) -> None:
+        """Use ``adj`` as the social network."""
+        self.adj = adj.tocsr()
+        self.degree = np.diff(self.adj.indptr).astype(np.float64)
+
+    def start_issue(self, day: int, firm: int, sign: int, magnitude: float) -> None:
+        """A scandal (sign -1) or virtuous act (+1) of ``firm`` becomes news on ``day``.
+
+        Awareness and "left this stand" start afresh (it is new news); a scandal ends the firm's
+        buycotts at once.
+        """
+        self.issues.sign[firm] = sign
+        self.issues.start[firm] = day
+        self.issues.magnitude[firm] = magnitude
+        self.aware[:, firm] = False
+        self.left[:, firm] = False
+        if sign < 0:
+            ended = np.flatnonzero(self.buycott[:, firm])
+            self.buycott[ended, firm] = False
+            self.declared_buycott[ended, firm] = False
+            self.log.record(EventKind.BUYCOTT_LEAVE, day, ended, firm)
+
+    # --- the day ------------------------------------------------------------------------------------
+    def begin_day(self, day: int) -> DayDraws:
+        """Draw the day's random numbers (always the same amount for the same state)."""
+        n, f = self.n, self.n_firms
+        r = self.rng
+        issue = self.social.enabled and bool((self.issues.sign != 0).any())
+
+        def per_firm() -> np.ndarray | None:
+            return r.random((n, f)) if issue else None
+
+        self.draws = DayDraws(
+            u_choice=r.random(n),
+            u_exp=r.random(n),
+            u_val=r.random(n),
+            u_defect=r.random(n),
+            e_need=r.standard_exponential(n),
+            u_aware=per_firm(),
+            u_stand=per_firm(),
+            u_declare=per_firm(),
+            u_support=per_firm(),
+        )
+        self.day = day
+        self.posts_today = PostBuffer()
+        # support purchases come from buycotters who were so at the start of the day and still are
+        self._buycott_before = self.buycott.copy() if issue else None
+        self._snap = self._snapshot(day) if self.per_agent else None
+        return self.draws
+
+    def _draws(self) -> DayDraws:
+        assert self.draws is not None, "begin_day() first"
+        return self.draws
+
+    def _snapshot(self, day: int) -> Snapshot:
+        posts_by: dict[int, list[tuple[int, float]]] = defaultdict(list)
+        who, firm, w = self._yesterday
+        for i, j, x in zip(who.tolist(), firm.tolist(), w.tolist(), strict=True):
+            posts_by[i].append((j, x))
+        return Snapshot(
+            aware=self.aware.copy(),
+            declared_boycott=self.declared_boycott.copy(),
+            declared_buycott=self.declared_buycott.copy(),
+            recent=self._recent_flags(day),
+            posts_by=posts_by,
+        )
+
+    def _recent_flags(self, day: int) -> np.ndarray:
+        flags = np.zeros((self.n, self.n_firms), dtype=bool)
+        ok = np.flatnonzero((self.recent_firm >= 0) & (self.recent_until >= day))
+        flags[ok, self.recent_firm[ok]] = True
+        return flags
 
     def shoppers(self, day: int) -> np.ndarray:
         """Consumers whose need falls due by ``day`` and who are not waiting for an order."""
         return np.flatnonzero((self.next_need <= day) & ~self.waiting)
 
     def draw_day(self, day: int) -> tuple[np.ndarray, np.ndarray]:
-        """Who shops today and the uniform draw each one's choice uses."""
+        """Who shops on ``day`` and the uniform each one's choice uses (draws the day if needed)."""
+        if self.draws is None or self.day != day:
+            self.begin_day(day)
         who = self.shoppers(day)
-        return who, self.rng.random(len(who))
+        return who, self._draws().u_choice[who]
 
-    def choose(self, who: np.ndarray, u: np.ndarray, offers: Offers) -> np.ndarray:
-        """Vectorized choice for consumers ``who`` with uniforms ``u``."""
-        v = utilities(
-            offers,
-            self.choice_params,
-            self.wtp_values[who],
-            self.price_sensitivity[who],
-            self.value_weights[who],
-            self.delay_tolerance[who],
-            self.reputation[who],
-        )
-        return choose(probabilities(v), u)
+    def _experience_post(self, who: np.ndarray, firm: int, positive: np.ndarray) -> None:
+        if not self.social.enabled or len(who) == 0:
+            return
+        u = self._draws().u_exp[who]
+        chance = self.posting_propensity[who] * np.where(positive, 1.0, self.negative_factor)
+        post = self.social_media[who] & (u < chance)
+        pos = who[post & positive]
+        neg = who[post & ~positive]
+        self.posts_today.add(EventKind.POST_POSITIVE, pos, firm)
+        self.posts_today.add(EventKind.POST_NEGATIVE, neg, firm)
+        self.log.record(EventKind.POST_POSITIVE, self.day, pos, firm, self.social.positive_weight)
+        self.log.record(EventKind.POST_NEGATIVE, self.day, neg, firm, self.social.negative_weight)
 
-    def after_choice(self, day: int, who: np.ndarray, choice: np.ndarray) -> None:
-        """Update state after shopping: buyers wait for delivery, others look again later."""
-        bought = choice >= 0
-        buyers = who[bought]
-        self.waiting[buyers] = True
-        self.last_firm[buyers] = choice[bought]
-        self.purchases[buyers] += 1
-        skip = who[~bought]
-        self.next_need[skip] = day + self.rng.exponential(self.spec.retry_days, len(skip))
-
-    def delivered(self, day: int, consumers: np.ndarray) -> None:
-        """Orders arrived: the consumers' next need is drawn from the need interval."""
-        self.waiting[consumers] = False
-        mean = self.spec.mean_need_interval_days / self.need_rate
-        self.next_need[consumers] = day + self.rng.exponential(mean, len(consumers))
-
-    def cancelled(self, day: int, consumers: np.ndarray) -> None:
-        """Orders given up: the consumers shop again today."""
+    def cancelled(self, day: int, consumers: np.ndarray, firm: int = -1) -> None:
+        """Consumption orders given up: the consumers may complain and shop again today."""
+        if self.per_agent and len(consumers):
+            for i in consumers.tolist():
+                self.agents[i].on_cancelled(firm)
+            return
         self.waiting[consumers] = False
         self.next_need[consumers] = day
+        was = consumers[self.last_firm[consumers] == firm]
+        self.last_satisfied[was] = False
+        self._experience_post(consumers, firm, np.zeros(len(consumers), dtype=bool))
 
-    def share_by_generation(self, choice: np.ndarray, who: np.ndarray, n_firms: int) -> np.ndarray:
-        """Counts of purchases (generation x firm) from a day's choices."""
+    def delivered(
+        self,
+        day: int,
+        consumers: np.ndarray,
+        firm: int = -1,
+        late: np.ndarray | None = None,
+        quality: float = 1.0,
+    ) -> None:
+        """Consumption orders arrived: satisfaction, posts, and the next need."""
+        if late is None:
+            late = np.zeros(len(consumers))
+        if self.per_agent and len(consumers):
+            for i, x in zip(consumers.tolist(), late.tolist(), strict=True):
+                self.agents[i].on_delivered(firm, x, quality)
+            return
+        d = self._draws()
+        defect_p = self.social.defect_rate_per_quality_gap * (1.0 - quality)
+        satisfied = (late <= 0) & ~(d.u_defect[consumers] < defect_p)
+        self.waiting[consumers] = False
+        self.consumed[consumers] += 1
+        mean = self.need_interval[consumers] / self.need_rate
+        self.next_need[consumers] = day + d.e_need[consumers] * mean
+        mine = self.last_firm[consumers] == firm
+        self.last_satisfied[consumers[mine]] = satisfied[mine]
+        self._experience_post(consumers, firm, satisfied)
+
+    # --- social day ---------------------------------------------------------------------------------
+    def social_day(self, day: int, public_reputation: np.ndarray) -> None:
+        """Word of mouth from yesterday's posts, spreading awareness, joining and leaving stands."""
+        if not self.social.enabled:
+            return
+        if self.per_agent:
+            for a in self.agents:
+                a.social_step(public_reputation)
+            return
+        s = self.social
+        d = self._draws()
+        # word of mouth: reversion toward the public reputation, then neighbours' posts
+        rep = self.reputation
+        rep += s.reputation_reversion * (public_reputation[None, :] - rep)
+        who, firm, w = self._yesterday
+        if len(who):
+            delta = word_of_mouth(self.adj, who, firm, w, self.n_firms).tocoo()
+            gain = self.susceptibility[delta.row] * self.social_media[delta.row]
+            np.add.at(rep, (delta.row, delta.col), gain * delta.data)
+        np.clip(rep, 0.0, 1.0, out=rep)
+        media = self.issues.media_hazard(day, s)
+        live = self.issues.live(day, s.issue_days)
+        leave_p = leave_probability(s.mean_boycott_days)
+        for j in np.flatnonzero(self.issues.sign != 0).tolist():
+            assert d.u_aware is not None and d.u_stand is not None and d.u_declare is not None
+            sign = int(self.issues.sign[j])
+            was_aware = self.aware[:, j].copy()
+            new_aware = np.zeros(self.n, dtype=bool)
+            if live[j]:
+                got, from_media = spread(
+                    self.adj,
+                    self.degree,
+                    was_aware,
+                    float(media[j]),
+                    s.peer_awareness_rate,
+                    d.u_aware[:, j],
+                )
+                new_aware[got] = True
+                self.aware[got, j] = True
+                # the news itself moves the consumer's view of the firm
+                rep[got, j] = np.clip(rep[got, j] + self._news_shift(j), 0.0, 1.0)
+                self.log.record(EventKind.AWARE, day, got, j, from_media)
+            self._stand_day(day, j, sign, bool(live[j]), was_aware, new_aware, leave_p)
+
+    def _news_shift(self, j: int) -> float:
+        """Change of perceived reputation on learning of firm ``j``'s issue."""
+        i = self.issues
+        return float(i.sign[j]) * float(i.magnitude[j]) * self.social.scandal_reputation_factor
+
+    def _stand_day(
+        self,
+        day: int,
+        j: int,
+        sign: int,
+        live: bool,
+        was_aware: np.ndarray,
+        new_aware: np.ndarray,
+        leave_p: float,
+    ) -> None:
+        s = self.social
+        d = self._draws()
+        assert d.u_stand is not None and d.u_declare is not None
+        ub, ud = d.u_stand[:, j], d.u_declare[:, j]
+        # the neighbours' declared stands as of yesterday (before today's leavers drop theirs)
+        declared_then = (self.declared_boycott if sign < 0 else self.declared_buycott)[:, j].copy()
+        # leaving (boycotts and buycotts alike, live issue or not)
+        for stand, declared, kind in (
+            (self.boycott, self.declared_boycott, EventKind.BOYCOTT_LEAVE),
+            (self.buycott, self.declared_buycott, EventKind.BUYCOTT_LEAVE),
+        ):
+            members = np.flatnonzero(stand[:, j])
+            out = members[ub[members] < leave_p]
+            stand[out, j] = False
+            declared[out, j] = False
+            self.left[out, j] = True
+            if kind == EventKind.BOYCOTT_LEAVE:
+                lost = ud[out] < s.never_return_share
+                self.never[out[lost], j] = True
+                self.log.record(kind, day, out, j, lost.astype(np.float32))
+            else:
+                self.log.record(kind, day, out, j)
+        if not live:
+            return
+        stand, declared = (
+            (self.boycott, self.declared_boycott) if sign < 0 else (self.buycott, self.declared_buycott)
+        )
+        propensity = self.boycott_propensity if sign < 0 else self.buycott_propensity
+        free = ~self.boycott[:, j] & ~self.buycott[:, j] & ~self.left[:, j] & ~self.never[:, j]
+        first = np.flatnonzero(new_aware & free)
+        join_first = first[ub[first] < self.issues.join_chance(propensity[first], j, s)]
+        later = np.flatnonzero(was_aware & free & self.social_media)
+        share = neighbour_share(self.adj, self.degree, declared_then, later)
+        hazard = s.peer_boycott_rate * self.susceptibility[later] * share
+        join_later = later[ub[later] < -np.expm1(-hazard)]
+        joined = np.concatenate([join_first, join_later])
+        stand[joined, j] = True
+        say = joined[self.social_media[joined] & (ud[joined] < self.values_posting[joined])]
+        declared[say, j] = True
+        self.log.record(EventKind.BOYCOTT_JOIN if sign < 0 else EventKind.BUYCOTT_JOIN, day, joined, j)
+        self.posts_today.add(EventKind.POST_VALUES, say, j, float(sign))
+        self.log.record(EventKind.POST_VALUES, day, say, j, float(sign))
+
+    # --- support purchases and shopping ----------------------------------------------------------
+    def support_day(self, day: int, offers: Offers) -> tuple[np.ndarray, np.ndarray]:
+        """Support purchases of today's continuing buycotters: (consumers, offer index)."""
+        if not self.social.enabled or not self.buycott.any():
+            e = np.empty(0, np.int64)
+            return e, e
+        if self.per_agent:
+            out_who: list[int] = []
+            out_offer: list[int] = []
+            for i in np.flatnonzero(self.buycott.any(axis=1)).tolist():
+                for k in self.agents[i].support_step(offers):
+                    out_who.append(i)
+                    out_offer.append(k)
+            return np.array(out_who, np.int64), np.array(out_offer, np.int64)
+        d = self._draws()
+        assert d.u_support is not None and d.u_declare is not None
+        who_parts, offer_parts = [], []
+        for j in np.flatnonzero(self.buycott.any(axis=0)).tolist():
+            k = _support_offer(offers, j)
+            if k < 0:
+                continue
+            cand = np.flatnonzero(self.buycott[:, j] & self._continuing(j))
+            strength = self.wtp_values[cand] * (self.value_weights[cand] @ offers.ethics[k])
+            buy = cand[
+                (strength >= self.social.support_threshold)
+                & (d.u_support[cand, j] < self.support_rate[cand])
+            ]
+            who_parts.append(buy)
+            offer_parts.append(np.full(len(buy), k, np.int64))
+            self._after_support(buy, j, float(offers.price[k]))
+        if not who_parts:
+            e = np.empty(0, np.int64)
+            return e, e
+        return np.concatenate(who_parts), np.concatenate(offer_parts)
+
+    def _continuing(self, j: int) -> np.ndarray:
+        """Buycotters of firm ``j`` at the start of today (joiners start supporting tomorrow)."""
+        before = self._buycott_before
+        return before[:, j] if before is not None else np.zeros(self.n, dtype=bool)
+
+    def _after_support(self, buy: np.ndarray, j: int, price: float) -> None:
+        d = self._draws()
+        assert d.u_declare is not None
+        self.supports[buy] += 1
+        self.log.record(EventKind.SUPPORT_PURCHASE, self.day, buy, j, price)
+        say = buy[self.social_media[buy] & (d.u_declare[buy, j] < self.values_posting[buy])]
+        self.posts_today.add(EventKind.POST_VALUES, say, j, 1.0)
+        self.log.record(EventKind.POST_VALUES, self.day, say, j, 1.0)
+
+    def chooser(self, who: np.ndarray, day: int | None = None, peers: bool = True) -> Chooser:
+        """The utility's consumer-side columns for consumers ``who`` (``peers``: compute the
+        share of neighbours who bought each firm recently, from the current state)."""
+        on = self.social.enabled
+        peer = None
+        if on and peers and self.choice_params.peer_weight:
+            flags = self._recent_flags(self.day if day is None else day)
+            peer = neighbour_share(self.adj, self.degree, flags, who)
+        return Chooser(
+            wtp=self.wtp_values[who],
+            beta=self.price_sensitivity[who],
+            weights=self.value_weights[who],
+            tolerance=self.delay_tolerance[who],
+            reputation=self.reputation[who],
+            customisation=self.customisation_preference[who],
+            loyalty=self.loyalty[who],
+            loyal_firm=np.where(self.last_satisfied[who], self.last_firm[who], -1),
+            peer_share=peer,
+            buycott=self.buycott[who] if on else None,
+            excluded=(self.boycott[who] | self.never[who]) if on else None,
+        )
+
+    def choose(self, who: np.ndarray, u: np.ndarray, offers: Offers) -> np.ndarray:
+        """Vectorized choice (offer index, -1 none) for consumers ``who`` with uniforms ``u``."""
+        v = choice_utilities(offers, self.choice_params, self.chooser(who))
+        return choose(probabilities(v), u)
+
+    def shop(self, day: int, offers: Offers) -> tuple[np.ndarray, np.ndarray]:
+        """Today's shoppers choose: (consumers, offer index or -1); their state is updated."""
+        who = self.shoppers(day)
+        if self.per_agent:
+            choice = np.array([self.agents[i].shop_step(offers) for i in who.tolist()], np.int64)
+            return who, choice
+        choice = self.choose(who, self._draws().u_choice[who], offers)
+        self.after_choice(day, who, choice, offers)
+        return who, choice
+
+    def after_choice(self, day: int, who: np.ndarray, choice: np.ndarray, offers: Offers) -> None:
+        """Buyers wait for delivery and may show their values; the others look again later."""
+        d = self._draws()
         bought = choice >= 0
+        buyers = who[bought]
+        k = choice[bought]
+        firm = offers.firm[k]
+        self.waiting[buyers] = True
+        self.last_firm[buyers] = firm
+        self.purchases[buyers] += 1
+        self.recent_firm[buyers] = firm
+        self.recent_until[buyers] = day + self.social.recent_days
+        self.log.record(EventKind.PURCHASE, day, buyers, firm, offers.price[k])
+        slow = offers.quoted_days[k] > self.choice_params.standard_delivery_days
+        self.log.record(EventKind.WAIT, day, buyers[slow], firm[slow], offers.quoted_days[k][slow])
+        skip = who[~bought]
+        self.log.record(EventKind.WENT_WITHOUT, day, skip, -1)
+        self.next_need[skip] = day + d.e_need[skip] * float(self.spec.retry_days)
+        if self.social.enabled and len(buyers):
+            strength = self.wtp_values[buyers] * np.einsum(
+                "ij,ij->i", self.value_weights[buyers], offers.ethics[k]
+            )
+            say = (
+                self.social_media[buyers]
+                & (strength >= self.social.support_threshold)
+                & (d.u_val[buyers] < self.values_posting[buyers])
+            )
+            for j in np.unique(firm[say]).tolist():
+                s = buyers[say & (firm == j)]
+                self.posts_today.add(EventKind.POST_VALUES, s, j, 1.0)
+                self.log.record(EventKind.POST_VALUES, day, s, j, 1.0)
+
+    def end_day(self) -> None:
+        """Publish today's posts: the neighbours read them tomorrow."""
+        who, firm, _, _ = self.posts_today.arrays()
+        self._yesterday = (who, firm, self.posts_today.weights(self.social))
+        self.draws = None
+
+    # --- what the data collector reads ----------------------------------------------------------
+    def share_by_generation(self, firm_choice: np.ndarray, who: np.ndarray, n_firms: int) -> np.ndarray:
+        """Counts of purchases (generation x firm) from a day's choices (firm index, -1 none)."""
+        bought = firm_choice >= 0
         out = np.zeros((len(GENERATIONS), n_firms), dtype=np.int64)
-        np.add.at(out, (self.generation[who[bought]], choice[bought]), 1)
+        np.add.at(out, (self.generation[who[bought]], firm_choice[bought]), 1)
         return out
 
 
+def _support_offer(offers: Offers, firm: int) -> int:
+    """The offer a supporter buys: the firm's first available offer (-1: none today)."""
+    ok = np.flatnonzero((offers.firm == firm) & offers.available)
+    return int(ok[0]) if len(ok) else -1
+
+
 class Consumer(mesa.Agent):
-    """One consumer: a view on row ``row`` of the model's :class:`Population`."""
+    """One consumer: a view on row ``row`` of the model's :class:`Population`.
+
+    The ``*_step`` and ``on_*`` methods are the per-agent rules: the same day as the vectorized pass,
+    written plainly for one consumer, reading the neighbours only through the day's snapshot.
+    """
 
     def __init__(self, model: MarketModel, row: int) -> None:
         super().__init__(model)
@@ -170,17 +591,153 @@ class Consumer(mesa.Agent):
         """Whether an order of this consumer is open."""
         return bool(self._pop.waiting[self.row])
 
-    def decide(self, offers: Offers, u: float) -> int:
-        """The consumer's choice with uniform ``u``, by the plain per-agent rule."""
+    @property
+    def boycotting(self) -> list[int]:
+        """Firms the consumer boycotts now."""
+        return np.flatnonzero(self._pop.boycott[self.row]).tolist()
+
+    # --- the per-agent day ----------------------------------------------------------------------------
+    def _post(self, kind: EventKind, firm: int, sign: float = 1.0) -> None:
         p = self._pop
-        i = self.row
-        return choose_one(
-            offers,
-            p.choice_params,
-            float(p.wtp_values[i]),
-            float(p.price_sensitivity[i]),
-            p.value_weights[i],
-            float(p.delay_tolerance[i]),
-            p.reputation[i],
-            u,
-        )
+        one = np.array([self.row])
+        p.posts_today.add(kind, one, firm, sign)
+        value = {
+            EventKind.POST_POSITIVE: p.social.positive_weight,
+            EventKind.POST_NEGATIVE: p.social.negative_weight,
+        }.get(kind, sign)
+        p.log.record(kind, p.day, one, firm, value)
+
+    def _experience(self, firm: int, positive: bool) -> None:
+        p, i = self._pop, self.row
+        if not p.social.enabled or not p.social_media[i]:
+            return
+        chance = float(p.posting_propensity[i]) * (1.0 if positive else p.negative_factor)
+        if float(p._draws().u_exp[i]) < chance:
+            self._post(EventKind.POST_POSITIVE if positive else EventKind.POST_NEGATIVE, firm)
+
+    def on_cancelled(self, firm: int) -> None:
+        """The consumer's order with ``firm`` was given up."""
+        p, i = self._pop, self.row
+        p.waiting[i] = False
+        p.next_need[i] = p.day
+        if int(p.last_firm[i]) == firm:
+            p.last_satisfied[i] = False
+        self._experience(firm, False)
+
+    def on_delivered(self, firm: int, late: float, quality: float) -> None:
+        """The consumer's order from ``firm`` arrived ``late`` days after the promise."""
+        p, i = self._pop, self.row
+        d = p._draws()
+        defect = float(d.u_defect[i]) < p.social.defect_rate_per_quality_gap * (1.0 - quality)
+        satisfied = late <= 0 and not defect
+        p.waiting[i] = False
+        p.consumed[i] += 1
+        p.next_need[i] = p.day + float(d.e_need[i]) * (float(p.need_interval[i]) / p.need_rate)
+        if int(p.last_firm[i]) == firm:
+            p.last_satisfied[i] = satisfied
+        self._experience(firm, satisfied)
+
+    def social_step(self, public_reputation: np.ndarray) -> None:
+        """Word of mouth, awareness and stands for this consumer (the social day)."""
+        p, i, s = self._pop, self.row, self._pop.social
+        snap = p._snap
+        assert snap is not None
+        d = p._draws()
+        nbrs = p.adj.indices[p.adj.indptr[i] : p.adj.indptr[i + 1]].tolist()
+        rep = p.reputation[i]
+        for j in range(p.n_firms):
+            rep[j] = rep[j] + s.reputation_reversion * (public_reputation[j] - rep[j])
+        if p.social_media[i]:
+            gain = float(p.susceptibility[i])
+            for k in nbrs:
+                for j, w in snap.posts_by.get(k, ()):
+                    rep[j] += gain * w
+        np.clip(rep, 0.0, 1.0, out=rep)
+        media = p.issues.media_hazard(p.day, s)
+        live = p.issues.live(p.day, s.issue_days)
+        leave_p = leave_probability(s.mean_boycott_days)
+        for j in range(p.n_firms):
+            sign = int(p.issues.sign[j])
+            if sign == 0:
+                continue
+            assert d.u_aware is not None and d.u_stand is not None and d.u_declare is not None
+            was_aware = bool(snap.aware[i, j])
+            new_aware = False
+            if live[j] and not was_aware:
+                share = float(neighbour_share_one(p.adj, p.degree, snap.aware[:, j], i))
+                prob = awareness_probability_one(float(media[j]), s.peer_awareness_rate, share)
+                if float(d.u_aware[i, j]) < prob:
+                    new_aware = True
+                    p.aware[i, j] = True
+                    rep[j] = min(1.0, max(0.0, rep[j] + p._news_shift(j)))
+                    src = float(media[j]) / (float(media[j]) + s.peer_awareness_rate * share)
+                    p.log.record(EventKind.AWARE, p.day, np.array([i]), j, src)
+            ub, ud = float(d.u_stand[i, j]), float(d.u_declare[i, j])
+            if p.boycott[i, j] or p.buycott[i, j]:
+                if ub < leave_p:
+                    is_boycott = bool(p.boycott[i, j])
+                    p.boycott[i, j] = p.buycott[i, j] = False
+                    p.declared_boycott[i, j] = p.declared_buycott[i, j] = False
+                    p.left[i, j] = True
+                    if is_boycott:
+                        lost = ud < s.never_return_share
+                        p.never[i, j] = p.never[i, j] or lost
+                        p.log.record(EventKind.BOYCOTT_LEAVE, p.day, np.array([i]), j, float(lost))
+                    else:
+                        p.log.record(EventKind.BUYCOTT_LEAVE, p.day, np.array([i]), j)
+                continue
+            if not live[j] or p.left[i, j] or p.never[i, j]:
+                continue
+            join = False
+            if new_aware:
+                prop = p.boycott_propensity if sign < 0 else p.buycott_propensity
+                join = ub < float(p.issues.join_chance(prop[i : i + 1], j, s)[0])
+            elif was_aware and p.social_media[i]:
+                declared = snap.declared_boycott if sign < 0 else snap.declared_buycott
+                share = float(neighbour_share_one(p.adj, p.degree, declared[:, j], i))
+                hazard = s.peer_boycott_rate * float(p.susceptibility[i]) * share
+                join = ub < -math.expm1(-hazard)
+            if join:
+                (p.boycott if sign < 0 else p.buycott)[i, j] = True
+                kind = EventKind.BOYCOTT_JOIN if sign < 0 else EventKind.BUYCOTT_JOIN
+                p.log.record(kind, p.day, np.array([i]), j)
+                if p.social_media[i] and ud < float(p.values_posting[i]):
+                    (p.declared_boycott if sign < 0 else p.declared_buycott)[i, j] = True
+                    self._post(EventKind.POST_VALUES, j, float(sign))
+
+    def support_step(self, offers: Offers) -> list[int]:
+        """Support purchases of this consumer today: the offers bought."""
+        p, i, s = self._pop, self.row, self._pop.social
+        d = p._draws()
+        assert d.u_support is not None and d.u_declare is not None
+        out = []
+        for j in range(p.n_firms):
+            if not p.buycott[i, j] or not p._continuing(j)[i]:
+                continue
+            k = _support_offer(offers, j)
+            if k < 0:
+                continue
+            align = sum(float(p.value_weights[i, m]) * float(offers.ethics[k, m]) for m in range(3))
+            strength = float(p.wtp_values[i]) * align
+            if strength >= s.support_threshold and float(d.u_support[i, j]) < float(p.support_rate[i]):
+                out.append(k)
+                p._after_support(np.array([i]), j, float(offers.price[k]))
+        return out
+
+    def shop_step(self, offers: Offers) -> int:
+        """Choose (offer index, -1 none) and update this consumer's row, by the per-agent rule."""
+        p, i = self._pop, self.row
+        snap = p._snap
+        assert snap is not None
+        c = p.chooser(np.array([i]), peers=False)
+        if p.social.enabled and p.choice_params.peer_weight:
+            peer = np.asarray(neighbour_share_one(p.adj, p.degree, snap.recent, i))
+            c = Chooser(**{**c.__dict__, "peer_share": peer[None, :]})
+        k = choose_one(offers, p.choice_params, c, 0, float(p._draws().u_choice[i]))
+        p.after_choice(p.day, np.array([i]), np.array([k]), offers)
+        return k
+
+    def decide(self, offers: Offers, u: float) -> int:
+        """The consumer's choice with uniform ``u`` by the plain rule (no state change)."""
+        c = self._pop.chooser(np.array([self.row]))
+        return choose_one(offers, self._pop.choice_params, c, 0, u)

@@ -1,19 +1,28 @@
-"""The social network: who sees whose posts.
+"""The social network: who sees whose posts, and what the neighbours' posts do to a consumer.
 
 Consumers are nodes; an edge means two people follow each other. The default is a Watts-Strogatz
 small world (a ring of neighbours with a share of links rewired at random: local circles plus a few
 long ties), built straight into a :class:`scipy.sparse.csr_matrix` so a million consumers take
-seconds, not the minutes a graph of Python objects would. Spreading over it is a sparse
-matrix-vector product.
+seconds, not the minutes a graph of Python objects would. Barabasi-Albert (a few hubs), a complete
+graph (everyone sees everyone: the mean-field case of the theory) and a file of links are the other
+kinds. Spreading over the network is a sparse matrix product: the share of a consumer's neighbours
+with some property is ``(A @ flags) / degree``, and only the rows that are asked for are computed.
+
+Word of mouth: each post by a neighbour moves the consumer's perceived reputation of the firm
+(negative posts more than positive ones, by the scenario's weights, times the consumer's
+susceptibility), and every perceived reputation drifts back toward the firm's public reputation.
+Only consumers on social media see posts.
 """
 
 from __future__ import annotations
+
+from pathlib import Path
 
 import networkx as nx
 import numpy as np
 import scipy.sparse as sp
 
-from simulator.scenario import Network
+from simulator.scenario import Network, ScenarioError
 
 
 def watts_strogatz(n: int, k: int, p: float, rng: np.random.Generator) -> sp.csr_matrix:
@@ -42,6 +51,49 @@ def _symmetric(src: np.ndarray, dst: np.ndarray, n: int) -> sp.csr_matrix:
     return adj
 
 
+def complete_graph(n: int) -> sp.csr_matrix:
+    """Everyone linked to everyone else (refused by the scenario above a few thousand consumers)."""
+    rows = np.repeat(np.arange(n, dtype=np.int64), n)
+    cols = np.tile(np.arange(n, dtype=np.int64), n)
+    keep = rows != cols
+    return sp.csr_matrix((np.ones(int(keep.sum()), np.float32), (rows[keep], cols[keep])), shape=(n, n))
+
+
+def read_edge_list(path: str | Path, n: int) -> sp.csr_matrix:
+    """Read an undirected edge list (two 0-based rows per line) over ``n`` consumers.
+
+    Raises:
+        ScenarioError: the file is missing, a line is not two integers, or a row is out of range
+            (the message names the file and the line).
+    """
+    p = Path(path)
+    try:
+        lines = p.read_text().splitlines()
+    except (OSError, UnicodeDecodeError) as e:
+        raise ScenarioError(str(p), [("", f"cannot read the edge list: {e}")]) from None
+    src: list[int] = []
+    dst: list[int] = []
+    for no, line in enumerate(lines, start=1):
+        text = line.split("#", 1)[0].replace(",", " ").split()
+        if not text:
+            continue
+        if len(text) != 2:
+            raise ScenarioError(str(p), [(f"line {no}", "expected two consumer rows")])
+        try:
+            a, b = int(text[0]), int(text[1])
+        except ValueError:
+            raise ScenarioError(str(p), [(f"line {no}", "consumer rows must be integers")]) from None
+        for x in (a, b):
+            if not 0 <= x < n:
+                raise ScenarioError(
+                    str(p), [(f"line {no}", f"row {x} is outside the population (0 to {n - 1})")]
+                )
+        if a != b:
+            src.append(a)
+            dst.append(b)
+    return _symmetric(np.array(src, np.int64), np.array(dst, np.int64), n)
+
+
 def build_network(spec: Network, n: int, rng: np.random.Generator) -> sp.csr_matrix:
     """The adjacency matrix of the scenario's network over ``n`` consumers."""
     if spec.kind == "none" or n < 2:
@@ -53,8 +105,61 @@ def build_network(spec: Network, n: int, rng: np.random.Generator) -> sp.csr_mat
         g = nx.barabasi_albert_graph(n, m, seed=int(rng.integers(2**31)))
         edges = np.asarray(g.edges(), dtype=np.int64).reshape(-1, 2)
         return _symmetric(edges[:, 0], edges[:, 1], n)
-    # complete graph
-    adj = sp.csr_matrix(np.ones((n, n), np.float32))
-    adj.setdiag(0)
-    adj.eliminate_zeros()
-    return adj
+    if spec.kind == "edge_list":
+        assert spec.path is not None  # the scenario requires it
+        return read_edge_list(spec.path, n)
+    return complete_graph(n)
+
+
+def neighbour_share(
+    adj: sp.csr_matrix, degree: np.ndarray, flags: np.ndarray, rows: np.ndarray | None = None
+) -> np.ndarray:
+    """Share of each consumer's neighbours for whom ``flags`` is set (0 with no neighbours).
+
+    Args:
+        adj: the adjacency matrix.
+        degree: number of neighbours per consumer.
+        flags: one value per consumer (n,) or per consumer and firm (n, F), 0/1 or weights.
+        rows: compute only these consumers' shares (default: everyone).
+    """
+    a = adj if rows is None else adj[rows]
+    deg = degree if rows is None else degree[rows]
+    x = flags.astype(np.float64)
+    counts = a @ x
+    counts = np.asarray(counts)
+    scale = np.where(deg > 0, 1.0 / np.maximum(deg, 1), 0.0)
+    return counts * (scale if counts.ndim == 1 else scale[:, None])
+
+
+def neighbour_share_one(
+    adj: sp.csr_matrix, degree: np.ndarray, flags: np.ndarray, row: int
+) -> np.ndarray | float:
+    """The same for one consumer, by walking its neighbour list (the per-agent reference)."""
+    nbrs = adj.indices[adj.indptr[row] : adj.indptr[row + 1]]
+    deg = float(degree[row])
+    if deg == 0:
+        return 0.0 if flags.ndim == 1 else np.zeros(flags.shape[1])
+    total = flags[nbrs].astype(np.float64).sum(axis=0)
+    return total / deg if flags.ndim == 1 else total * (1.0 / deg)
+
+
+def word_of_mouth(
+    adj: sp.csr_matrix,
+    posters: np.ndarray,
+    firms: np.ndarray,
+    weights: np.ndarray,
+    n_firms: int,
+) -> sp.csr_matrix:
+    """Sum of neighbours' post weights per consumer and firm, as a sparse (n, F) matrix.
+
+    Only the posters' rows of the (symmetric) adjacency are touched, so the cost is the number of
+    posts times the degree, not the size of the population.
+    """
+    n = adj.shape[0]
+    if len(posters) == 0:
+        return sp.csr_matrix((n, n_firms))
+    post = sp.csr_matrix(
+        (weights.astype(np.float64), (np.arange(len(posters)), firms)), shape=(len(posters), n_firms)
+    )
+    # A is symmetric: A @ P = A[posters].T @ post
+    return (adj[posters].T @ post).tocsr()
