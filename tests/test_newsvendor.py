@@ -132,3 +132,57 @@ def test_closed_form_helpers_on_edge_cases() -> None:
     assert opt.expected_cost(40.0, 50.0, 0.0, 1.0, 9.0) == 90.0
     assert opt.fill_rate(10.0, 0.0, 3.0) == 1.0
     assert opt.normal_loss(0.0) == pytest.approx(stats.norm.pdf(0.0))
+
+
+def _rounded_normal_shortage(level: int, mu: float, sigma: float) -> float:
+    """E[(round(X) - level)+] for X ~ N(mu, sigma): the shortage of integer orders, exactly."""
+    k = np.arange(level + 1, int(mu + 12 * sigma))
+    p = stats.norm.cdf(k + 0.5, mu, sigma) - stats.norm.cdf(k - 0.5, mu, sigma)
+    return float(((k - level) * p).sum())
+
+
+def test_ai_policy_in_the_plant_is_the_newsvendor() -> None:
+    """Daily review, no lead time: each day's orders meet exactly the stock the optimiser chose.
+
+    Demand N(120, 10) rounded to units; holding 2, shortage 18. Per replication, the day's units not
+    filled from stock are compared with the exact expected shortage at the level the policy set the
+    evening before (paired); the mean level is compared with S* = 132.8155 (estimation error only).
+    """
+    from tests.policy_harness import drive, make_firm
+
+    mu, sigma, warm, days = 120.0, 10.0, 60, 400
+    spec = {
+        "factory": {
+            "unit_time": {"kind": "deterministic", "mean": 0.0},
+            "supplier_lead_days": {"kind": "deterministic", "mean": 0.0},
+            "initial_stock": 133,
+        },
+        "policy": {
+            "name": "supplier_centric",
+            "decision": "ai",
+            "review_days": 1,
+            "lead_time_days": 0,
+            "min_lot": 0,
+            "forecast_window": 365,
+            "holding_cost": 2.0,
+            "shortage_cost": 18.0,
+        },
+    }
+    diffs, levels, theory_mean = [], [], []
+    for seed in replication_seeds(77, 8):
+        demand = np.maximum(np.rint(np.random.default_rng(seed).normal(mu, sigma, days)), 0).astype(int)
+        firm, env = make_firm(spec, seed=1)
+        records = drive(firm, env, demand, check_every=100)
+        by_day = {e["day"]: e for e in firm.policy.decisions if e["action"] == "release"}
+        short, theory = [], []
+        for d in range(warm, days):
+            stock = by_day[d - 1]["inputs"]["inventory_position"] + by_day[d - 1]["released"]
+            short.append(records[d].units_ordered - records[d].filled_from_stock)
+            theory.append(_rounded_normal_shortage(stock, mu, sigma))
+        diffs.append(np.mean(short) - np.mean(theory))
+        theory_mean.append(np.mean(theory))
+        levels.append(np.mean([by_day[d]["inputs"]["order_up_to"] for d in range(warm, days)]))
+    lo, hi = _t_interval(np.array(diffs))
+    allowance = REL * 4 * float(np.mean(theory_mean))  # 2 % of the expected shortage
+    assert lo - allowance <= 0.0 <= hi + allowance
+    assert _covers(np.array(levels), 132.8155)
