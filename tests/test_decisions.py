@@ -211,3 +211,16 @@ def test_run_folder_holds_the_decision_log(tmp_path: Path) -> None:
     write_run_folder(tmp_path / "r", s, res, 3, "now", days=s.run.days)
     back = pd.read_parquet(tmp_path / "r" / "decisions.parquet")
     assert len(back) == len(res.decisions) and list(back.columns) == list(DECISION_COLUMNS)
+
+
+def test_explain_answers_why_in_plain_lines() -> None:
+    from simulator.policies.decisions import explain
+
+    firm, env = make_firm(_spec("demand_centric", "cobot"), seed=4)
+    drive(firm, env, [7, 9, 8])
+    lines = explain(firm.policy.decision_frame(), firm="F", day=2, action="release")
+    e = firm.policy.decisions[2]
+    assert lines == [
+        f"t=2.5 F: released {e['released']} (cobot: {e['rule']}; override cx_buffer). {e['reason']}"
+    ]
+    assert explain(firm.policy.decision_frame(), firm="Nobody") == []

@@ -203,3 +203,26 @@ class DecisionLog:
         for c in ("firm", "policy", "decision", "action", "rule", "override", "reason", "inputs"):
             df[c] = df[c].astype("string")
         return df
+
+
+def explain(
+    decisions: pd.DataFrame, firm: str | None = None, day: int | None = None, action: str | None = None
+) -> list[str]:
+    """One plain line per decision matching ``firm``, ``day`` and ``action`` (None: any).
+
+    The answer to "why did the firm do that?": when, what, who decided by which rule, the override
+    applied, and the reason with its numbers.
+    """
+    d = decisions
+    if firm is not None:
+        d = d[d["firm"] == firm]
+    if day is not None:
+        d = d[d["day"] == day]
+    if action is not None:
+        d = d[d["action"] == action]
+    lines = []
+    for r in d.itertuples(index=False):
+        what = f"released {r.released}" if r.action == "release" else f"{r.action} -> {r.chosen:g}"
+        by = f"{r.decision}: {r.rule}" + (f"; override {r.override}" if r.override else "")
+        lines.append(f"t={r.time:g} {r.firm}: {what} ({by}). {r.reason}")
+    return lines
