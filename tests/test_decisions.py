@@ -224,3 +224,26 @@ def test_explain_answers_why_in_plain_lines() -> None:
         f"t=2.5 F: released {e['released']} (cobot: {e['rule']}; override cx_buffer). {e['reason']}"
     ]
     assert explain(firm.policy.decision_frame(), firm="Nobody") == []
+
+
+def test_marketsim_why_reads_the_run_folder(tmp_path: Path) -> None:
+    from typer.testing import CliRunner
+
+    from simulator.cli import app
+
+    runner = CliRunner()
+    out = tmp_path / "run"
+    small = str(ROOT / "scenarios" / "small.toml")
+    assert runner.invoke(app, ["run", small, "--days", "8", "--out", str(out)]).exit_code == 0
+    res = runner.invoke(app, ["why", str(out), "--firm", "PullCo", "--day", "3"])
+    assert res.exit_code == 0, res.output
+    lines = res.output.strip().splitlines()
+    assert len(lines) == 1 and lines[0].startswith("t=3.5 PullCo: released ")
+    bad = runner.invoke(app, ["why", str(out), "--firm", "Nobody"])
+    assert (
+        bad.exit_code == 2 and "no firm named 'Nobody'" in bad.output and "Traceback" not in bad.output
+    )
+    assert runner.invoke(app, ["why", str(tmp_path)]).exit_code == 2
+    (tmp_path / "decisions.parquet").write_text("not parquet")
+    broken = runner.invoke(app, ["why", str(tmp_path)])
+    assert broken.exit_code == 2 and "cannot read" in broken.output
