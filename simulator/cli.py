@@ -79,6 +79,9 @@ def run(
     out_dir: Annotated[
         Path | None, typer.Option("--out", help="Run folder (default: results/NAME-seedN-TIME).")
     ] = None,
+    events: Annotated[
+        bool, typer.Option("--events", help="Also write the consumer event log (events.parquet).")
+    ] = False,
 ) -> None:
     """Run a scenario and write its run folder."""
     from simulator.experiments.run import run_once
@@ -111,9 +114,17 @@ def run(
         transient=True,
     ) as bar:
         task = bar.add_task(f"{spec.name} (seed {root_seed})", total=n_days)
-        result = run_once(
-            spec, seed=root_seed, days=days, progress=lambda d: bar.update(task, completed=d)
-        )
+        try:
+            result = run_once(
+                spec,
+                seed=root_seed,
+                days=days,
+                progress=lambda d: bar.update(task, completed=d),
+                events=events,
+            )
+        except ScenarioError as e:  # an input the scenario names (an edge-list file) is bad
+            _fail_input(e.lines())
+            return
     write_run_folder(target, spec, result, root_seed, started, days=n_days)
     print_kpis(result.summary)
     typer.echo(f"Run folder: {target}")

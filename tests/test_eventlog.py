@@ -2,14 +2,21 @@
 
 from __future__ import annotations
 
+from pathlib import Path
+
 import numpy as np
+import pandas as pd
 import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
+from typer.testing import CliRunner
 
+from simulator.cli import app
 from simulator.market.eventlog import EventKind, EventLog
 from simulator.model import MarketModel
-from tests.conftest import tiny_scenario
+from tests.conftest import SCENARIOS, tiny_scenario
+
+runner = CliRunner()
 
 
 def test_rows_are_recorded_exactly() -> None:
@@ -75,3 +82,33 @@ def test_model_log_matches_the_order_books() -> None:
         got = log.daily_counts(EventKind.DELIVERY, f.index, 0, 19).sum()
         d = f.orders.delivered
         assert got == int(((d > -1) & (d <= 19)).sum())
+
+
+def test_run_writes_events_parquet_only_when_asked(tmp_path: Path) -> None:
+    scenario = str(SCENARIOS / "small.toml")
+    plain, logged = tmp_path / "plain", tmp_path / "logged"
+    for out, extra in ((plain, []), (logged, ["--events"])):
+        res = runner.invoke(app, ["run", scenario, "--days", "12", "--out", str(out), *extra])
+        assert res.exit_code == 0, res.output
+    assert not (plain / "events.parquet").exists()
+    ev = pd.read_parquet(logged / "events.parquet")
+    assert list(ev.columns) == ["day", "kind", "consumer", "firm", "value"]
+    assert set(ev["kind"].astype(str)) >= {"PURCHASE", "DELIVERY", "WENT_WITHOUT"}
+    assert ev["day"].between(0, 11).all()
+    ts = pd.read_parquet(logged / "timeseries.parquet")
+    purchases = ev[ev["kind"].astype(str).isin(["PURCHASE", "SUPPORT_PURCHASE"])]
+    assert len(purchases) == int(ts["orders"].sum())
+
+
+def test_bad_edge_list_at_run_time_exits_2(tmp_path: Path) -> None:
+    links = tmp_path / "links.txt"
+    links.write_text("0 1\n0 99999\n")
+    s = tmp_path / "s.toml"
+    s.write_text(
+        f'[population]\nsize = 50\n[network]\nkind = "edge_list"\npath = "{links}"\n'
+        '[[firms]]\nname = "A"\n'
+    )
+    res = runner.invoke(app, ["run", str(s), "--days", "3", "--out", str(tmp_path / "r")])
+    assert res.exit_code == 2
+    assert f"{links}: line 2: row 99999 is outside the population" in res.output
+    assert "Traceback" not in res.output

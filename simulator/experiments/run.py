@@ -29,6 +29,8 @@ class RunResult:
     seed: dict[str, Any]
     decisions: pd.DataFrame | None = None
     """Every policy decision of every firm (inputs, rule, override, reason): ``decisions.parquet``."""
+    events: pd.DataFrame | None = None
+    """The consumer event log when asked for (``run_once(events=True)``): ``events.parquet``."""
 
 
 def run_once(
@@ -37,6 +39,7 @@ def run_once(
     days: int | None = None,
     progress: Callable[[int], None] | None = None,
     agents: bool = True,
+    events: bool = False,
 ) -> RunResult:
     """Simulate ``scenario`` for ``days`` days (default ``run.days``) and return its result.
 
@@ -62,6 +65,7 @@ def run_once(
         summary=summary(model),
         seed=model.streams.entropy(),
         decisions=decision_table(model),
+        events=model.event_log.to_frame() if events else None,
     )
 
 
