@@ -51,7 +51,7 @@ def _integrated_cost(s: float, mu: float, sigma: float, h: float, b: float) -> f
     return float(integrate.quad(f, lo, hi, points=[s], limit=200)[0])
 
 
-@settings(max_examples=40, deadline=None)
+@settings(max_examples=25, deadline=None)
 @given(
     h=st.floats(0.1, 50.0),
     b=st.floats(0.1, 50.0),
