@@ -1,10 +1,11 @@
 """A naive per-agent reference: the same market written the way a Mesa tutorial would write it.
 
 Picture the classic Mesa model: every consumer is an object holding its own traits and state as
-attributes, and each day the model asks every agent in turn whether it needs to shop; a shopper walks
-through the offers one by one, works out what each is worth to it, draws its choice, and places its
-own order with the firm it picked. Nothing is batched, nothing is a column: this is what the
-project's columnar :class:`~simulator.model.MarketModel` is measured against.
+attributes, and each day the model asks every agent in turn what it does; a shopper walks through
+the offers one by one, works out what each is worth to it (asking each neighbour what they bought
+lately), draws its choice and places its own order with the firm it picked; a consumer on social
+media reads each neighbour's posts of yesterday. Nothing is batched, nothing is a column: this is
+what the project's columnar :class:`~simulator.model.MarketModel` is measured against.
 
 To be a fair comparison the reference runs *the same rules on the same draws*:
 
@@ -13,24 +14,28 @@ To be a fair comparison the reference runs *the same rules on the same draws*:
 - the consumers' starting traits are drawn by the project's
   :class:`~simulator.market.population.Population` (then copied into the agents and dropped), so
   both markets start from identical consumers;
-- each shopper's choice uses :func:`simulator.market.choice.choose_one`, the plain-Python form of
-  the vectorized logit, on one uniform draw from the ``consumers`` stream;
-- the day's draws are taken in the order the vectorized model takes them (uniforms for the day's
-  shoppers in consumer order, then the retry times of those who went without — Mesa's staged
-  "step, then advance" pattern), so both models see the same numbers.
+- the day's random numbers are drawn by the model in one go, in the order the vectorized model draws
+  them (one uniform per consumer and purpose), and each agent reads its own;
+- neighbours are read through what they made public at the start of the day (yesterday's posts,
+  whether they bought recently): Mesa's staged "publish, then act" pattern.
 
-``tests/test_bench_reference.py`` checks that both give the same choices, orders and books.
+``tests/test_bench_reference.py`` checks that both give the same choices, books and event log.
 
-Rules covered (those of ``MarketModel.step`` as of this file's commit): give-ups after the quote plus
-the consumer's tolerance plus a grace period, deliveries starting a new need interval, logit choice
-over price, value alignment, quoted delay, quality and reputation with an outside option, retries
-after going without, demand-shift events, and the consumer event log (kept here as a list of tuples,
-as a Mesa user would). The social network is built and held as per-agent neighbour lists, but the
-current market rules do not read it during a day.
+Rules covered (those of ``MarketModel.step`` at this file's commit, for scenarios without scandal or
+virtue events): give-ups after the quote plus tolerance plus a grace period, with a possible
+complaint; deliveries (late or defective ones dissatisfy; a possible post; the next need after the
+consumer's own need interval); perceived reputations drifting to the public one and moved by the
+neighbours' posts (word of mouth); the logit choice over price, value alignment, quoted delay,
+customisation, quality, perceived reputation, the share of neighbours who bought each firm lately
+and loyalty to a satisfying last purchase, with an outside option; values posts after aligned
+purchases; retries after going without; demand shifts and supply disruptions; the event log (a list
+of tuples here). Not covered: awareness, boycotts, buycotts and support purchases, which only start
+with a scandal or virtue event; :class:`NaiveMarket` refuses such scenarios rather than differ.
 """
 
 from __future__ import annotations
 
+import math
 from typing import Any
 
 import mesa
@@ -39,8 +44,8 @@ import simpy
 
 from simulator.events import EventSchedule
 from simulator.firms.firm import COST_ITEMS, LEDGER_ITEMS, Firm
-from simulator.market.choice import ChoiceParams, Offers, choose_one
-from simulator.market.eventlog import EventKind
+from simulator.market.choice import QUALITY_WEIGHT, REPUTATION_WEIGHT, Offers
+from simulator.market.eventlog import EventKind, EventLog
 from simulator.market.population import Population
 from simulator.market.social import build_network
 from simulator.model import GRACE_DAYS
@@ -48,96 +53,195 @@ from simulator.policies import registry
 from simulator.rng import Streams
 from simulator.scenario import GENERATIONS, Scenario
 
+NAN = float("nan")
+
 
 class NaiveConsumer(mesa.Agent):
     """One consumer with its traits and state as plain attributes."""
 
-    def __init__(
-        self,
-        model: NaiveMarket,
-        row: int,
-        generation: int,
-        wtp: float,
-        beta: float,
-        weights: list[float],
-        tolerance: float,
-        reputation: list[float],
-        next_need: float,
-    ) -> None:
+    model: NaiveMarket
+
+    def __init__(self, model: NaiveMarket, row: int, traits: dict[str, Any]) -> None:
         super().__init__(model)
         self.row = row
-        self.generation = generation
-        self.wtp = wtp
-        self.beta = beta
-        self.weights = weights
-        self.tolerance = tolerance
-        self.reputation = reputation
-        self.next_need = next_need
+        self.__dict__.update(traits)
         self.waiting = False
         self.last_firm = -1
+        self.last_satisfied = False
         self.purchases = 0
-        self.neighbours: list[int] = []
+        self.consumed = 0
+        self.recent_firm = -1
+        self.recent_until = -math.inf
+        self.neighbours: list[NaiveConsumer] = []
+        # what the neighbours can see of this consumer today (set in the publish stage)
+        self.public_recent = -1
+        self.public_posts: list[tuple[int, float]] = []
+        self.posts: list[tuple[int, float]] = []  # today's posts: (firm, weight for a reader)
         self.choice: int | None = None  # today's choice (None: did not shop today)
 
+    # --- stage 0: publish ----------------------------------------------------------------------
+    def publish(self, day: int) -> None:
+        """Make yesterday's posts and a recent purchase visible to the neighbours."""
+        self.public_posts = self.posts
+        self.posts = []
+        ok = self.recent_firm >= 0 and self.recent_until >= day
+        self.public_recent = self.recent_firm if ok else -1
+
+    def _post(self, kind: EventKind, firm: int, sign: float = 1.0) -> None:
+        m = self.model
+        s = m.social
+        if kind == EventKind.POST_POSITIVE:
+            weight, value = s.positive_weight, s.positive_weight
+        elif kind == EventKind.POST_NEGATIVE:
+            weight, value = -s.negative_weight, s.negative_weight
+        else:
+            weight, value = s.values_weight * sign, sign
+        self.posts.append((firm, weight))
+        m.log.append((kind, m.day, self.row, firm, value))
+
+    def _experience(self, firm: int, positive: bool) -> None:
+        m = self.model
+        if not m.social.enabled or not self.social_media:
+            return
+        chance = self.posting_propensity * (1.0 if positive else m.negative_factor)
+        if m.u_exp[self.row] < chance:
+            self._post(EventKind.POST_POSITIVE if positive else EventKind.POST_NEGATIVE, firm)
+
+    # --- stage 1: orders given up and delivered ------------------------------------------------
+    def gave_up(self, day: int, firm: int) -> None:
+        """The consumer cancelled an overdue order: maybe a complaint, and shopping again today."""
+        self.waiting = False
+        self.next_need = float(day)
+        if self.last_firm == firm:
+            self.last_satisfied = False
+        self._experience(firm, False)
+
+    def delivered(self, day: int, firm: int, late: float, quality: float) -> None:
+        """The order arrived: satisfied or not, maybe a post, and the next need."""
+        m = self.model
+        defect = m.u_defect[self.row] < m.social.defect_rate_per_quality_gap * (1.0 - quality)
+        satisfied = late <= 0 and not defect
+        self.waiting = False
+        self.consumed += 1
+        self.next_need = day + m.e_need[self.row] * (self.need_interval / m.need_rate)
+        if self.last_firm == firm:
+            self.last_satisfied = satisfied
+        self._experience(firm, satisfied)
+
+    # --- stage 2: word of mouth -----------------------------------------------------------------
+    def listen(self, public_reputation: list[float]) -> None:
+        """Perceived reputations drift to the public one; the neighbours' posts move them."""
+        s = self.model.social
+        rep = self.reputation
+        for j in range(len(rep)):
+            rep[j] = rep[j] + s.reputation_reversion * (public_reputation[j] - rep[j])
+        if self.social_media:
+            heard = [0.0] * len(rep)
+            for nb in self.neighbours:
+                for j, w in nb.public_posts:
+                    heard[j] += w
+            for j in range(len(rep)):
+                if heard[j]:
+                    rep[j] += self.susceptibility * heard[j]
+        for j in range(len(rep)):
+            rep[j] = min(1.0, max(0.0, rep[j]))
+
+    # --- stage 3: shopping -------------------------------------------------------------------------
+    def utility(self, offers: Offers, k: int, peer: list[float]) -> float:
+        """Systematic utility of offer ``k`` for this consumer."""
+        m = self.model
+        p = m.choice_params
+        f = int(offers.firm[k])
+        ethics = offers.ethics[k]
+        align = sum(self.weights[d] * float(ethics[d]) for d in range(len(self.weights)))
+        excess = max(0.0, float(offers.quoted_days[k]) - p.standard_delivery_days - self.tolerance)
+        money = -float(offers.price[k]) / p.reference_price + self.wtp * align
+        money -= p.delay_penalty * excess
+        money += self.customisation * float(offers.customisation[k])
+        v = (
+            p.purchase_constant
+            + self.beta * money
+            + QUALITY_WEIGHT * float(offers.quality[k])
+            + REPUTATION_WEIGHT * self.reputation[f]
+        )
+        if m.social.enabled and p.peer_weight:
+            v += p.peer_weight * peer[f]
+        if self.last_satisfied and self.last_firm == f:
+            v += self.loyalty
+        return v
+
     def shop(self, day: int, offers: Offers) -> None:
-        """Stage 1 of the day: a consumer whose need is due chooses among the offers and orders."""
+        """A consumer whose need is due chooses among the offers (or none) and orders."""
         self.choice = None
         if self.waiting or self.next_need > day:
             return
         m = self.model
-        u = float(m.consumer_rng.random())
-        k = choose_one(
-            offers,
-            m.choice_params,
-            self.wtp,
-            self.beta,
-            self.weights,  # a list indexes like the array the rule expects
-            self.tolerance,
-            self.reputation,
-            u,
-        )
+        peer = [0.0] * len(m.firms)
+        if self.neighbours:
+            for nb in self.neighbours:
+                if nb.public_recent >= 0:
+                    peer[nb.public_recent] += 1.0
+            scale = 1.0 / len(self.neighbours)
+            peer = [c * scale for c in peer]
+        vs = [0.0]
+        for k in range(len(offers)):
+            vs.append(self.utility(offers, k, peer) if offers.available[k] else -math.inf)
+        top = max(vs)
+        es = [math.exp(v - top) for v in vs]
+        total = sum(es)
+        u = m.u_choice[self.row]
+        k = len(es) - 2
+        acc = 0.0
+        for i, e in enumerate(es):
+            acc += e / total
+            if acc >= u:
+                k = i - 1
+                break
         self.choice = k
         m.shoppers_today += 1
         m.shoppers_by_gen[self.generation] += 1
         if k < 0:
-            m.log.append((EventKind.WENT_WITHOUT, day, self.row, -1, float("nan")))
+            m.log.append((EventKind.WENT_WITHOUT, day, self.row, -1, NAN))
+            self.next_need = day + m.e_need[self.row] * float(m.retry_days)
             return
+        f = int(offers.firm[k])
+        firm = m.firms[f]
         self.waiting = True
-        self.last_firm = k
+        self.last_firm = f
         self.purchases += 1
+        self.recent_firm = f
+        self.recent_until = day + m.social.recent_days
         m.buyers_today += 1
-        m.orders_by_gen[self.generation][k] += 1
-        firm = m.firms[k]
+        m.orders_by_gen[self.generation][f] += 1
+        price = float(offers.price[k])
+        m.log.append((EventKind.PURCHASE, day, self.row, f, price))
+        quoted = float(offers.quoted_days[k])
+        if quoted > m.choice_params.standard_delivery_days:
+            m.log.append((EventKind.WAIT, day, self.row, f, quoted))
         deadline = day + firm.quoted_days + self.tolerance + GRACE_DAYS
-        firm.book(np.array([self.row]), np.zeros(1, dtype=np.int16), np.array([deadline]))
-        m.log.append((EventKind.PURCHASE, day, self.row, k, firm.price))
-
-    def advance(self, day: int) -> None:
-        """Stage 2 of the day: a consumer who went without plans when to look again."""
-        if self.choice is not None and self.choice < 0:
-            self.next_need = day + float(self.model.consumer_rng.exponential(self.model.retry_days))
-
-    def delivered(self, day: int) -> None:
-        """The consumer's order arrived: the next need comes one need interval later."""
-        m = self.model
-        self.waiting = False
-        self.next_need = day + float(m.consumer_rng.exponential(m.mean_need_interval / m.need_rate))
-
-    def gave_up(self, day: int) -> None:
-        """The consumer cancelled an overdue order and shops again today."""
-        self.waiting = False
-        self.next_need = float(day)
+        variant = np.array([offers.variant[k]], dtype=np.int16)
+        firm.book(np.array([self.row]), variant, np.array([deadline]))
+        if m.social.enabled and self.social_media:
+            ethics = offers.ethics[k]
+            align = sum(self.weights[d] * float(ethics[d]) for d in range(len(self.weights)))
+            strong = self.wtp * align >= m.social.support_threshold
+            if strong and m.u_val[self.row] < self.values_posting:
+                self._post(EventKind.POST_VALUES, f, 1.0)
 
 
 class NaiveMarket(mesa.Model):
     """The market of :class:`simulator.model.MarketModel`, with one Python object per consumer.
 
     Args:
-        scenario: the validated scenario.
+        scenario: the validated scenario (without scandal or virtue events).
         seed: root seed; defaults to the scenario's ``run.seed`` (the same streams as the model).
     """
 
     def __init__(self, scenario: Scenario, *, seed: int | np.random.SeedSequence | None = None) -> None:
+        if any(ev.kind in ("scandal", "virtue") for ev in scenario.events):
+            raise NotImplementedError(
+                "the naive reference does not implement awareness, boycotts and buycotts"
+            )
         self.streams = Streams(scenario.run.seed if seed is None else seed)
         super().__init__(rng=self.streams.get("mesa"))
         self.spec = scenario
@@ -163,40 +267,61 @@ class NaiveMarket(mesa.Model):
             len(self.firms),
             np.array([f.reputation for f in self.firms]),
             self.consumer_rng,
+            social=scenario.social,
+            log=EventLog(len(self.firms), keep_rows=False),
         )
-        self.choice_params: ChoiceParams = pop.choice_params
+        self.social = pop.social
+        self.choice_params = pop.choice_params
+        self.negative_factor = pop.negative_factor
         self.retry_days = scenario.population.retry_days
-        self.mean_need_interval = scenario.population.mean_need_interval_days
         self.need_rate = 1.0  # demand-shift events scale it (the schedule treats us as the population)
+        self.n = pop.n
+        columns = {
+            "generation": pop.generation,
+            "wtp": pop.wtp_values,
+            "beta": pop.price_sensitivity,
+            "tolerance": pop.delay_tolerance,
+            "social_media": pop.social_media,
+            "posting_propensity": pop.posting_propensity,
+            "values_posting": pop.values_posting,
+            "susceptibility": pop.susceptibility,
+            "need_interval": pop.need_interval,
+            "customisation": pop.customisation_preference,
+            "loyalty": pop.loyalty,
+            "next_need": pop.next_need,
+        }
+        rows = {k: v.tolist() for k, v in columns.items()}
+        weights = pop.value_weights.tolist()
+        reputation = pop.reputation.tolist()
         self.consumers: list[NaiveConsumer] = [
             NaiveConsumer(
                 self,
                 i,
-                int(pop.generation[i]),
-                float(pop.wtp_values[i]),
-                float(pop.price_sensitivity[i]),
-                [float(x) for x in pop.value_weights[i]],
-                float(pop.delay_tolerance[i]),
-                [float(x) for x in pop.reputation[i]],
-                float(pop.next_need[i]),
+                {
+                    **{k: v[i] for k, v in rows.items()},
+                    "weights": weights[i],
+                    "reputation": reputation[i],
+                },
             )
             for i in range(pop.n)
         ]
-        del pop
+        del pop, rows, weights, reputation
         network = build_network(scenario.network, scenario.population.size, self.streams.get("network"))
         for i, agent in enumerate(self.consumers):
-            agent.neighbours = network.indices[network.indptr[i] : network.indptr[i + 1]].tolist()
-        # the schedule only touches the population's need_rate, which this model carries itself
-        self.events = EventSchedule(scenario.events, self.firms, self)
+            nbrs = network.indices[network.indptr[i] : network.indptr[i + 1]].tolist()
+            agent.neighbours = [self.consumers[k] for k in nbrs]
+        # the schedule only touches the population's need_rate here, which this model carries
+        self.events = EventSchedule(scenario.events, self.firms, self)  # type: ignore[arg-type]
         self.log: list[tuple[int, int, int, int, float]] = []
         """(kind, day, consumer, firm, value) per consumer event."""
         self.rows: list[dict[str, Any]] = []
         self.market_rows: list[dict[str, Any]] = []
         self.choices_by_day: list[dict[int, int]] = []
-        """Per day: consumer row -> choice (-1: went without) of everyone who shopped."""
+        """Per day: consumer row -> offer chosen (-1: went without) of everyone who shopped."""
         self.datacollector = mesa.DataCollector(
             model_reporters={"day": "day", "shoppers": "shoppers_today", "buyers": "buyers_today"}
         )
+        self.u_choice: list[float] = []
         self._new_day_counters()
 
     def _new_day_counters(self) -> None:
@@ -204,6 +329,15 @@ class NaiveMarket(mesa.Model):
         self.buyers_today = 0
         self.shoppers_by_gen = [0] * len(GENERATIONS)
         self.orders_by_gen = [[0] * len(self.firms) for _ in GENERATIONS]
+
+    def _draw_day(self) -> None:
+        """The day's random numbers, in the vectorized model's order; agents read their own."""
+        r, n = self.consumer_rng, self.n
+        self.u_choice = r.random(n).tolist()
+        self.u_exp = r.random(n).tolist()
+        self.u_val = r.random(n).tolist()
+        self.u_defect = r.random(n).tolist()
+        self.e_need = r.standard_exponential(n).tolist()
 
     def offers(self) -> Offers:
         """Today's offers (the same as the model's)."""
@@ -225,21 +359,23 @@ class NaiveMarket(mesa.Model):
         while env.peek() <= d:
             env.step()
         self.events.apply(d)
+        self._draw_day()
+        self.agents.do("publish", d)
         for f in self.firms:
-            ids = f.cancel_overdue()
-            for c in ids.tolist():
-                self.consumers[c].gave_up(d)
-                self.log.append((EventKind.CANCEL, d, c, f.index, float("nan")))
+            for c in f.cancel_overdue().tolist():
+                self.log.append((EventKind.CANCEL, d, c, f.index, NAN))
+                self.consumers[c].gave_up(d, f.index)
         for f in self.firms:
             orders = f.orders
             for i in f.deliveries_between(d - 1, d).tolist():
                 c = int(orders.consumer[i])
-                self.consumers[c].delivered(d)
                 late = max(0.0, float(orders.delivered[i]) - float(orders.promised[i]))
                 self.log.append((EventKind.DELIVERY, d, c, f.index, late))
+                self.consumers[c].delivered(d, f.index, late, f.quality)
+        if self.social.enabled:
+            self.agents.do("listen", [f.reputation for f in self.firms])
         offers = self.offers()
         self.agents.do("shop", d, offers)
-        self.agents.do("advance", d)
         self.choices_by_day.append({a.row: a.choice for a in self.consumers if a.choice is not None})
         env.run(until=d + 1)
         self._record(d)
@@ -247,13 +383,37 @@ class NaiveMarket(mesa.Model):
 
     def _record(self, d: int) -> None:
         buyers = self.buyers_today
+        posts = {k: 0 for k in (EventKind.POST_POSITIVE, EventKind.POST_NEGATIVE, EventKind.POST_VALUES)}
+        for kind, day, *_ in reversed(self.log):
+            if day != d:
+                break
+            if kind in posts:
+                posts[kind] += 1
+        collected: dict[str, float] = {
+            "posts_positive": posts[EventKind.POST_POSITIVE],
+            "posts_negative": posts[EventKind.POST_NEGATIVE],
+            "posts_values": posts[EventKind.POST_VALUES],
+            "support_purchases": 0,
+        }
+        gen_total = [sum(row) for row in self.orders_by_gen]
+        for f in self.firms:
+            for name in ("boycott", "never", "buycott", "aware"):
+                collected[f"{name}:{f.name}"] = 0.0
+            collected[f"reputation:{f.name}"] = (
+                sum(a.reputation[f.index] for a in self.consumers) / self.n
+            )
+            collected[f"support:{f.name}"] = 0
+            for k, g in enumerate(GENERATIONS):
+                t = gen_total[k]
+                collected[f"share:{f.name}:{g}"] = self.orders_by_gen[k][f.index] / t if t else 0.0
         self.market_rows.append(
             {
                 "day": d,
                 "shoppers": self.shoppers_today,
                 "buyers": buyers,
-                **{f"buyers_{g}": sum(self.orders_by_gen[k]) for k, g in enumerate(GENERATIONS)},
+                **{f"buyers_{g}": gen_total[k] for k, g in enumerate(GENERATIONS)},
                 **{f"shoppers_{g}": self.shoppers_by_gen[k] for k, g in enumerate(GENERATIONS)},
+                **collected,
             }
         )
         for f in self.firms:
