@@ -252,8 +252,71 @@ class Distribution(Frozen):
     cv: Annotated[float, Field(gt=0.0, le=10.0)] = 1.0
 
 
+VariantName = Annotated[str, Field(min_length=1, max_length=60)]
+
+
+class Stage(Frozen):
+    """One step of the routing: a group of identical machines (a SimPy resource).
+
+    A stage sets a machine up before a batch (every batch, or only when the machine last ran another
+    variant), processes the batch unit by unit, and finds ``defect_rate`` of the units defective:
+    reworked on the stage (each pass may fail again) or scrapped. A machine fails after an
+    exponential up time of mean ``mtbf_days`` (calendar days) and is repaired in ``mttr_days``;
+    the batch on it resumes where it stopped. A stage works ``shifts`` 8-hour shifts a day
+    (3 = round the clock); outside them its machines stand still.
+    """
+
+    name: Annotated[str, Field(min_length=1, max_length=40)]
+    machines: Annotated[int, Field(gt=0, le=10_000)] = 1
+    unit_time: Distribution = Distribution(kind="gamma", mean=0.004, cv=0.5)
+    """Processing time of one unit on one machine, in days."""
+    setup_days: NonNegFloat = 0.0
+    setup_cost: NonNegFloat = 0.0
+    setup_when: Literal["every_batch", "variant_change"] = "every_batch"
+    mtbf_days: PositiveFloat | None = None
+    """Mean time between failures of one machine (calendar days); None: machines never fail."""
+    mttr_days: Distribution = Distribution(kind="exponential", mean=0.1)
+    defect_rate: Annotated[float, Field(ge=0.0, lt=1.0)] = 0.0
+    rework: bool = True
+    """Defective units are reworked on the stage (True) or scrapped (False)."""
+    unit_cost: NonNegFloat | None = None
+    """Cost of processing one unit once; None: an equal share of the factory's production_cost."""
+    shifts: Annotated[int, Field(ge=1, le=3)] = 3
+
+
+class Disruption(Frozen):
+    """A scheduled period in which the supplier ships nothing."""
+
+    day: Annotated[int, Field(ge=0)]
+    duration_days: Annotated[int, Field(ge=1)] = 14
+
+
+class Supplier(Frozen):
+    """The raw-material supplier: lead time, capacity, sourcing, disruptions.
+
+    Ethical sourcing costs ``ethical_premium`` more per unit of material and raises every dimension
+    of the firm's ethics profile by ``ethics_boost`` (capped at 1). Random disruptions start after
+    exponential times of mean ``disruption_mtbf_days`` and last ``disruption_days``.
+    """
+
+    lead_days: Distribution = Distribution(kind="deterministic", mean=3.0)
+    capacity_per_day: PositiveFloat | None = None
+    """Units the supplier can dispatch per day (orders queue first come, first served); None: any."""
+    ethical: bool = False
+    ethical_premium: Annotated[float, Field(ge=0.0, le=10.0)] = 0.25
+    ethics_boost: Share = 0.1
+    disruptions: list[Disruption] = Field(default_factory=list)
+    disruption_mtbf_days: PositiveFloat | None = None
+    disruption_days: Distribution = Distribution(kind="exponential", mean=7.0)
+
+
 class Factory(Frozen):
-    """One firm's plant: a supplier of raw material, a production stage, finished goods, shipping."""
+    """One firm's plant: a supplier of raw material, a routing of stages, finished goods, shipping.
+
+    A one-stage plant can be written with the short fields (``machines``, ``unit_time``,
+    ``setup_days``, ``setup_cost``, ``supplier_lead_days``); a longer routing lists ``stages`` and a
+    ``supplier`` section instead (then the short fields must stay at their defaults).
+    """
 
     machines: Annotated[int, Field(gt=0, le=10_000)] = 1
     unit_time: Distribution = Distribution(kind="gamma", mean=0.004, cv=0.5)
@@ -261,10 +324,16 @@ class Factory(Frozen):
     setup_days: NonNegFloat = 0.0
     """Machine set-up before each work order (the cost of small batches)."""
     supplier_lead_days: Distribution = Distribution(kind="deterministic", mean=3.0)
+    stages: Annotated[list[Stage], Field(min_length=1, max_length=20)] | None = None
+    supplier: Supplier | None = None
+    variants: Annotated[list[VariantName], Field(min_length=1, max_length=100)] = Field(
+        default_factory=lambda: ["standard"]
+    )
+    """Variants the plant makes (set-ups switch between them); the first is the standard one."""
     initial_material: Annotated[int, Field(ge=0)] = 600
     """Raw material on hand at day 0; also the base stock the one-for-one material reorder keeps."""
     initial_stock: Annotated[int, Field(ge=0)] = 200
-    """Finished goods on hand at day 0."""
+    """Finished goods on hand at day 0 (of the first variant)."""
     shipping_days: NonNegFloat = 2.0
     material_cost: NonNegFloat = 30.0
     production_cost: NonNegFloat = 15.0
@@ -272,6 +341,48 @@ class Factory(Frozen):
     holding_cost_per_day: NonNegFloat = 0.05
     backorder_cost_per_day: NonNegFloat = 0.5
     shipping_cost: NonNegFloat = 3.0
+    overtime_cost_per_machine_shift: NonNegFloat = 0.0
+    """Paid per machine and day for each shift a stage works beyond its planned ``shifts``."""
+    marketing_cost_per_day: NonNegFloat = 0.0
+
+    @model_validator(mode="after")
+    def _one_way_to_say_it(self) -> Factory:
+        short = ("machines", "unit_time", "setup_days", "setup_cost")
+        if self.stages is not None:
+            given = [k for k in short if getattr(self, k) != type(self).model_fields[k].get_default()]
+            if given:
+                raise ValueError(f"with stages, set {', '.join(given)} on each stage instead")
+            names = [s.name for s in self.stages]
+            dupes = sorted({n for n in names if names.count(n) > 1})
+            if dupes:
+                raise ValueError(f"stage names must be unique, repeated: {', '.join(dupes)}")
+        default_lead = type(self).model_fields["supplier_lead_days"].get_default()
+        if self.supplier is not None and self.supplier_lead_days != default_lead:
+            raise ValueError("with a supplier section, set supplier.lead_days, not supplier_lead_days")
+        if len(set(self.variants)) != len(self.variants):
+            raise ValueError("variant names must be unique")
+        return self
+
+    def routing(self) -> list[Stage]:
+        """The stages in order (the short form gives one stage named ``production``)."""
+        if self.stages is not None:
+            return list(self.stages)
+        return [
+            Stage(
+                name="production",
+                machines=self.machines,
+                unit_time=self.unit_time,
+                setup_days=self.setup_days,
+                setup_cost=self.setup_cost,
+                unit_cost=self.production_cost,
+            )
+        ]
+
+    def supply(self) -> Supplier:
+        """The supplier section (the short form gives one with ``supplier_lead_days``)."""
+        if self.supplier is not None:
+            return self.supplier
+        return Supplier(lead_days=self.supplier_lead_days)
 
 
 class Firm(Frozen):

@@ -1,51 +1,51 @@
 """The factory: a SimPy plant that turns raw material into finished goods.
 
-Picture a workshop with a raw-material shelf, a row of identical machines and a finished-goods
-cage. When a work order (a batch of one variant) is released, the same quantity of material is
-ordered from the supplier (one-for-one replenishment: material on hand plus on order, less what
-released batches still need, stays at its base stock); it arrives after the supplier's lead time,
-later if the supplier is disrupted. The batch takes its material off the shelf (waiting if the shelf
-is short), waits for a free machine, is set up, and is processed unit by unit; the whole batch moves
-to the cage when its last unit is done.
+Picture a plant with a raw-material shelf, a routing of bays (say fabrication, assembly, packing)
+and a finished-goods cage. When the planner releases a work order (a batch of one variant) the same
+quantity of material is ordered from the supplier (one-for-one replenishment: material on hand plus
+on order, less what released batches still need, stays at its base stock). The batch takes its
+material off the shelf (waiting if the shelf is short), then visits each stage in turn
+(:mod:`simulator.firms.stages`: queue, set-up, processing, failures, defects) and reaches the cage
+with the units that survived.
 
-Times are in days on the market's one :class:`simpy.Environment`. Counters kept here give the
-material balance: ``material_received + initial_material = material_on_hand + material_used`` and
-``units_released = units_completed + units_in_process``.
+Times are in days on one :class:`simpy.Environment`. Counters kept here give the plant's balances:
+``initial_material + material_received = material_on_hand + material_used``;
+``units_released = units_completed + units_scrapped + units_in_process``. Work in process is
+integrated over time, and every unit's time in the plant is summed when it leaves, so Little's law
+holds on the sample path: the area under the WIP curve equals the time spent by the units that left
+plus the age of those still inside.
 """
 
 from __future__ import annotations
 
 from collections.abc import Callable, Generator
+from typing import Any
 
 import numpy as np
 import simpy
 
-from simulator.scenario import Distribution, Factory
+from simulator.firms.columns import Columns
+from simulator.firms.distributions import draw_times
+from simulator.firms.stages import Stage, WorkOrder
+from simulator.firms.supplier import Supplier
+from simulator.scenario import Factory
 
+__all__ = ["PLANT_COST_ITEMS", "Plant", "draw_times"]
 
-def draw_times(dist: Distribution, rng: np.random.Generator, n: int) -> np.ndarray:
-    """``n`` independent draws (days) from a processing- or lead-time distribution."""
-    if dist.kind == "deterministic" or dist.mean == 0.0:
-        return np.full(n, dist.mean)
-    if dist.kind == "exponential":
-        return rng.exponential(dist.mean, n)
-    if dist.kind == "gamma":
-        shape = 1.0 / dist.cv**2
-        return rng.gamma(shape, dist.mean / shape, n)
-    # lognormal with the given mean and coefficient of variation
-    s2 = np.log1p(dist.cv**2)
-    return rng.lognormal(np.log(dist.mean) - s2 / 2.0, np.sqrt(s2), n)
+PLANT_COST_ITEMS: tuple[str, ...] = ("material_cost", "production_cost", "setup_cost")
+"""Money the plant spends as it works (the firm books it on the day it is spent)."""
 
 
 class Plant:
-    """One firm's plant on a shared SimPy environment.
+    """One firm's plant on a (shared) SimPy environment.
 
     Args:
-        env: the market's environment (days).
+        env: the simulation environment (days).
         spec: the factory section of the scenario.
-        rng: the plant's own stream (processing times).
-        supplier_rng: the supplier's own stream (lead times).
-        on_complete: called with ``(variant, qty)`` when a work order's batch reaches finished goods.
+        rng: the plant's own stream (each stage gets a child: processing times, defects, failures).
+        supplier_rng: the supplier's own stream (lead times, disruptions).
+        on_complete: called with ``(variant, qty)`` when a work order's good units reach finished goods.
+        log: keep the event log ``self.log`` (switch off for long validation runs).
     """
 
     def __init__(
@@ -55,89 +55,184 @@ class Plant:
         rng: np.random.Generator,
         supplier_rng: np.random.Generator,
         on_complete: Callable[[int, int], None],
+        log: bool = True,
     ) -> None:
         self.env = env
         self.spec = spec
         self.rng = rng
-        self.supplier_rng = supplier_rng
         self.on_complete = on_complete
+        self.log: list[tuple[float, str, int, int]] = []
+        """(time, what, variant, qty) for releases, starts, completions, scrap and material receipts."""
+        self._logging = log
+        self.money = dict.fromkeys(PLANT_COST_ITEMS, 0.0)
+        """Money spent so far, by ledger item."""
+        routing = spec.routing()
+        share = spec.production_cost / len(routing)
+        self.stages = [
+            Stage(
+                env,
+                s,
+                r,
+                share if s.unit_cost is None else s.unit_cost,
+                self._accrue,
+                self._scrapped,
+            )
+            for s, r in zip(routing, rng.spawn(len(routing)), strict=True)
+        ]
+        supply = spec.supply()
+        premium = supply.ethical_premium if supply.ethical else 0.0
+        self.material_price = spec.material_cost * (1.0 + premium)
         self.material = simpy.Container(env, init=spec.initial_material)
-        self.machines = simpy.Resource(env, capacity=spec.machines)
-        self.supplier_down_until = -np.inf
+        self.supplier = Supplier(env, supply, supplier_rng, self._receive, self.log if log else None)
         # counters (units)
-        self.material_received = 0
         self.material_used = 0
-        self.material_on_order = 0
         self.units_released = 0
         self.units_completed = 0
+        self.units_scrapped = 0
+        self.units_waiting_material = 0
         self.work_orders = 0
-        self.setups = 0
-        self.busy_time = 0.0
-        self.log: list[tuple[float, str, int, int]] = []
-        """(time, what, variant, qty) for releases, starts and completions: the plant's event log."""
+        # Little's law on the sample path: WIP area, time spent by units that left, release times
+        # of the units still inside.
+        self.wip_area = 0.0
+        self.exited_time = 0.0
+        self._wip_since = env.now
+        self._inside_release_sum = 0.0
+        self.orders = Columns(
+            {
+                "variant": np.int16,
+                "qty": np.int64,
+                "good": np.int64,
+                "released": np.float64,
+                "completed": np.float64,
+            },
+            capacity=256,
+        )
+        """One row per work order; ``completed`` is NaN while it is in the plant."""
 
+    # --- counters kept for callers of the one-stage plant -------------------------------------------
     @property
     def units_in_process(self) -> int:
-        """Units released to the plant and not yet in finished goods."""
-        return self.units_released - self.units_completed
+        """Units released to the plant and not yet in finished goods or scrapped (on order)."""
+        return self.units_released - self.units_completed - self.units_scrapped
+
+    @property
+    def material_received(self) -> int:
+        """Units of material delivered so far."""
+        return self.supplier.received
+
+    @property
+    def material_on_order(self) -> int:
+        """Units of material ordered and not yet delivered."""
+        return self.supplier.on_order
+
+    @property
+    def supplier_down_until(self) -> float:
+        """Time until which the supplier ships nothing."""
+        return self.supplier.down_until
+
+    @property
+    def setups(self) -> int:
+        """Set-ups done on all stages."""
+        return sum(s.setups for s in self.stages)
+
+    @property
+    def busy_time(self) -> float:
+        """Machine-days spent setting up or processing, all stages."""
+        return sum(s.busy_time for s in self.stages)
 
     @property
     def capacity_per_day(self) -> float:
-        """Units the machines can make in a day at the mean processing time (no set-ups)."""
-        if self.spec.unit_time.mean == 0.0:
-            return float("inf")
-        return self.spec.machines / self.spec.unit_time.mean
+        """Units a day the bottleneck stage can make at mean times (no set-ups)."""
+        return min(s.capacity_per_day for s in self.stages)
 
+    # --- the planner's levers -------------------------------------------------------------------
     def release(self, variant: int, qty: int) -> None:
         """Start a work order of ``qty`` units of ``variant`` now."""
         if qty <= 0:
             raise ValueError(f"work order quantity must be > 0, got {qty}")
+        if not 0 <= variant < len(self.spec.variants):
+            raise ValueError(f"no variant {variant} (the plant makes {len(self.spec.variants)})")
+        now = self.env.now
+        self._wip_to_now()
         self.units_released += qty
+        self._inside_release_sum += qty * now
+        row = self.orders.append(variant=variant, qty=qty, good=0, released=now, completed=np.nan)
+        wo = WorkOrder(row, variant, qty, now)
         self.work_orders += 1
-        self.log.append((self.env.now, "release", variant, qty))
+        if self._logging:
+            self.log.append((now, "release", variant, qty))
         # Material for the batch is ordered at release (one-for-one on the material position), so
         # a batch larger than the shelf waits for its delivery instead of blocking for ever.
-        self._reorder_material(qty)
-        self.env.process(self._work_order(variant, qty))
+        self.supplier.order(qty)
+        self.env.process(self._work_order(wo))
 
     def disrupt_supplier(self, until: float) -> None:
         """The supplier ships nothing before time ``until``."""
-        self.supplier_down_until = max(self.supplier_down_until, until)
+        self.supplier.disrupt(until)
 
-    def _work_order(self, variant: int, qty: int) -> Generator[simpy.Event, object, None]:
-        yield self.material.get(qty)
-        self.material_used += qty
-        with self.machines.request() as req:
-            yield req
-            start = self.env.now
-            self.log.append((start, "start", variant, qty))
-            if self.spec.setup_days > 0.0:
-                self.setups += 1
-                yield self.env.timeout(self.spec.setup_days)
-            elif self.spec.setup_cost > 0.0:
-                self.setups += 1
-            yield self.env.timeout(float(draw_times(self.spec.unit_time, self.rng, qty).sum()))
-            self.busy_time += self.env.now - start
-        self.units_completed += qty
-        self.log.append((self.env.now, "complete", variant, qty))
-        self.on_complete(variant, qty)
+    def set_shifts(self, stage: int, shifts: int) -> None:
+        """Work ``shifts`` shifts a day on a stage (overtime when above its planned shifts)."""
+        self.stages[stage].set_shifts(shifts)
 
-    def _reorder_material(self, qty: int) -> None:
-        self.material_on_order += qty
-        self.env.process(self._supply(qty))
+    def set_capacity(self, machines: int, stage: int | None = None) -> None:
+        """Run ``machines`` machines on a stage (default: the bottleneck; a short plant has one)."""
+        if stage is None:
+            stage = min(range(len(self.stages)), key=lambda i: self.stages[i].capacity_per_day)
+        self.stages[stage].set_machines(machines)
 
-    def _supply(self, qty: int) -> Generator[simpy.Event, object, None]:
-        # Shipping starts when the supplier is up; a disruption holds orders placed during it.
-        wait = self.supplier_down_until - self.env.now
-        if wait > 0:
-            yield self.env.timeout(wait)
-        lead = float(draw_times(self.spec.supplier_lead_days, self.supplier_rng, 1)[0])
-        yield self.env.timeout(lead)
-        # A disruption that began while the shipment travelled delays it until the supplier is up.
-        wait = self.supplier_down_until - self.env.now
-        if wait > 0:
-            yield self.env.timeout(wait)
-        yield self.material.put(qty)
-        self.material_on_order -= qty
-        self.material_received += qty
-        self.log.append((self.env.now, "material", -1, qty))
+    def overtime_machine_shifts(self) -> int:
+        """Machine-shifts a day worked beyond plan at the current settings."""
+        return sum(max(s.shifts - s.spec.shifts, 0) * s.n_machines for s in self.stages)
+
+    # --- the flow -------------------------------------------------------------------------------------
+    def _work_order(self, wo: WorkOrder) -> Generator[simpy.Event, Any, None]:
+        self.units_waiting_material += wo.qty
+        yield self.material.get(wo.qty)
+        self.units_waiting_material -= wo.qty
+        self.material_used += wo.qty
+        if self._logging:
+            self.log.append((self.env.now, "start", wo.variant, wo.qty))
+        for stage in self.stages:
+            yield from stage.visit(wo)
+            if wo.qty == 0:
+                break
+        self._leave(wo, wo.qty)
+        self.units_completed += wo.qty
+        self.orders.raw("good")[wo.id] = wo.qty
+        self.orders.raw("completed")[wo.id] = self.env.now
+        if self._logging:
+            self.log.append((self.env.now, "complete", wo.variant, wo.qty))
+        if wo.qty:
+            self.on_complete(wo.variant, wo.qty)
+
+    def _scrapped(self, wo: WorkOrder, units: int) -> None:
+        self._leave(wo, units)
+        self.units_scrapped += units
+        if self._logging:
+            self.log.append((self.env.now, "scrap", wo.variant, units))
+
+    def _leave(self, wo: WorkOrder, units: int) -> None:
+        self._wip_to_now()
+        self.exited_time += units * (self.env.now - wo.released)
+        self._inside_release_sum -= units * wo.released
+
+    def _receive(self, qty: int) -> None:
+        self.money["material_cost"] += qty * self.material_price
+        self.material.put(qty)
+
+    def _accrue(self, item: str, amount: float) -> None:
+        self.money[item] += amount
+
+    # --- Little's law -------------------------------------------------------------------------------
+    def _wip_to_now(self) -> None:
+        now = self.env.now
+        self.wip_area += self.units_in_process * (now - self._wip_since)
+        self._wip_since = now
+
+    def wip_area_now(self) -> float:
+        """Unit-days of work in process from the start until now."""
+        return self.wip_area + self.units_in_process * (self.env.now - self._wip_since)
+
+    def inside_age_now(self) -> float:
+        """Unit-days spent so far by the units still in the plant."""
+        return self.units_in_process * self.env.now - self._inside_release_sum

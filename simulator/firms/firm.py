@@ -6,19 +6,21 @@ delivery time for each offer, lets its supply-chain policy decide work orders at
 closes the books every evening: revenue and each cost, per day.
 
 Money is recognised when it moves: revenue and shipping cost when an order is filled (it ships),
-material cost when material is received, production and set-up cost when a batch completes, holding
-and backorder cost on the stock and the backlog at the end of each day.
+material cost when material is received, production cost when a stage finishes a batch (rework
+passes and scrapped units included), set-up cost at each set-up; holding and backorder cost on the
+stock and the backlog at the end of each day; overtime (shifts beyond plan, or what the policy books)
+and marketing per day.
 """
 
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 import numpy as np
 import simpy
 
-from simulator.firms.factory import Plant
+from simulator.firms.factory import PLANT_COST_ITEMS, Plant
 from simulator.firms.orders import OrderBook
 from simulator.scenario import VALUE_DIMENSIONS
 from simulator.scenario import Firm as FirmSpec
@@ -34,6 +36,9 @@ LEDGER_ITEMS: tuple[str, ...] = (
     "holding_cost",
     "backorder_cost",
     "shipping_cost",
+    "overtime_cost",
+    "quality_cost",
+    "marketing_cost",
 )
 COST_ITEMS: tuple[str, ...] = LEDGER_ITEMS[1:]
 
@@ -48,6 +53,9 @@ class DayRecord:
     filled_from_stock: int = 0
     cancelled: int = 0
     released: int = 0
+    completed: int = 0
+    scrapped: int = 0
+    wip_unit_days: float = 0.0
     money: dict[str, float] = field(default_factory=lambda: dict.fromkeys(LEDGER_ITEMS, 0.0))
 
 
@@ -59,6 +67,7 @@ class Firm:
         spec: the firm's scenario section.
         env: the market's SimPy environment.
         plant_rng, supplier_rng: the plant's and the supplier's random streams.
+        log: keep the plant's event log (switch off for long validation runs).
     """
 
     def __init__(
@@ -68,6 +77,7 @@ class Firm:
         env: simpy.Environment,
         plant_rng: np.random.Generator,
         supplier_rng: np.random.Generator,
+        log: bool = True,
     ) -> None:
         self.index = index
         self.spec = spec
@@ -77,19 +87,29 @@ class Firm:
         self.quality = spec.quality
         self.reputation = spec.reputation
         self.ethics = np.array(spec.ethics.as_tuple(), dtype=np.float64)
-        self.variants = ("standard",)
+        supply = spec.factory.supply()
+        if supply.ethical:  # ethical sourcing shows in the firm's profile from day 0
+            self.ethics = np.clip(self.ethics + supply.ethics_boost, 0.0, 1.0)
+        self.variants = tuple(spec.factory.variants)
         self.orders = OrderBook(len(self.variants))
         self.on_hand = np.zeros(len(self.variants), dtype=np.int64)
         self.on_hand[0] = spec.factory.initial_stock
-        self.plant = Plant(env, spec.factory, plant_rng, supplier_rng, self._on_complete)
+        self.plant = Plant(env, spec.factory, plant_rng, supplier_rng, self._on_complete, log=log)
+        self.marketing_per_day = spec.factory.marketing_cost_per_day
+        """Marketing spend a day, paid on days the policy allows it."""
+        self.books = dict.fromkeys(LEDGER_ITEMS, 0.0)
+        """Money over all closed days, by ledger item."""
+        self.days_closed = 0
         self.today = DayRecord()
         self.demand_history: list[int] = []
         """Units ordered per day: what the firm's own sales records show."""
         self.release_history: list[int] = []
         self.quoted_days = spec.factory.shipping_days
         self.policy: Policy | None = None  # set by the model once the firm exists
-        self._completed_cost_basis = 0
-        self._received_cost_basis = 0
+        self._plant_money_basis = dict.fromkeys(PLANT_COST_ITEMS, 0.0)
+        self._completed_basis = 0
+        self._scrapped_basis = 0
+        self._wip_area_basis = 0.0
 
     # --- the market side -------------------------------------------------------------------------
     def quote(self) -> float:
@@ -97,14 +117,21 @@ class Firm:
         assert self.policy is not None
         return float(self.policy.quote(self))
 
-    def book(self, consumers: np.ndarray, variants: np.ndarray, deadlines: np.ndarray) -> None:
-        """Book one unit for each consumer at the current time; fill from stock, queue the rest."""
+    def book(
+        self,
+        consumers: np.ndarray,
+        variants: np.ndarray,
+        deadlines: np.ndarray,
+        qty: np.ndarray | None = None,
+    ) -> None:
+        """Book orders now (one unit each unless ``qty`` says); fill from stock, queue the rest."""
         if len(consumers) == 0:
             return
         t = self.env.now
         promised = np.full(len(consumers), t + self.quoted_days)
-        qty = np.ones(len(consumers), dtype=np.int32)
-        ids = self.orders.add(consumers, variants, qty, t, promised, deadlines)
+        if qty is None:
+            qty = np.ones(len(consumers), dtype=np.int32)
+        ids = self.orders.add(consumers, variants, qty, t, promised, deadlines, price=self.price)
         self.today.orders += len(ids)
         self.today.units_ordered += int(qty.sum())
         for v in range(len(self.variants)):
@@ -134,9 +161,6 @@ class Firm:
 
     def _on_complete(self, variant: int, qty: int) -> None:
         self.on_hand[variant] += qty
-        spec = self.spec.factory
-        self.today.money["production_cost"] += qty * spec.production_cost
-        self.today.money["setup_cost"] += spec.setup_cost
         self._fill(variant, from_stock=False)
 
     def _fill(self, variant: int, from_stock: bool) -> None:
@@ -149,7 +173,8 @@ class Firm:
         self.today.units_shipped += units
         if from_stock:
             self.today.filled_from_stock += len(ids)
-        self.today.money["revenue"] += units * self.price
+        # each order pays the price it was booked at
+        self.today.money["revenue"] += float(self.orders.price[ids] @ self.orders.qty[ids])
         self.today.money["shipping_cost"] += units * self.spec.factory.shipping_cost
 
     # --- positions ---------------------------------------------------------------------------------
@@ -161,20 +186,72 @@ class Firm:
         """On hand + in process (on order from the plant) - backorders."""
         return int(self.on_hand.sum()) + self.plant.units_in_process - self.backorders()
 
+    def sales_history(self) -> list[int]:
+        """Units ordered per day as the sales records show them now: closed days, then today so far.
+
+        A review at ``d + 0.5`` sees day ``d``'s orders (booked at ``d``): Chen et al.'s order-up-to
+        rule forecasts from the demand just observed, so a policy that wants their bullwhip ratio
+        forecasts from this list rather than from the closed days alone.
+        """
+        return [*self.demand_history, self.today.units_ordered]
+
     # --- the books -----------------------------------------------------------------------------------
     def close_day(self) -> DayRecord:
         """End-of-day accounting; returns the day's record and starts a new one."""
         spec = self.spec.factory
         rec = self.today
-        received = self.plant.material_received - self._received_cost_basis
-        self._received_cost_basis = self.plant.material_received
-        rec.money["material_cost"] += received * spec.material_cost
+        plant = self.plant
+        for item in PLANT_COST_ITEMS:
+            rec.money[item] += plant.money[item] - self._plant_money_basis[item]
+            self._plant_money_basis[item] = plant.money[item]
+        rec.completed = plant.units_completed - self._completed_basis
+        rec.scrapped = plant.units_scrapped - self._scrapped_basis
+        self._completed_basis = plant.units_completed
+        self._scrapped_basis = plant.units_scrapped
+        area = plant.wip_area_now()
+        rec.wip_unit_days = area - self._wip_area_basis
+        self._wip_area_basis = area
         rec.money["holding_cost"] += float(self.on_hand.sum()) * spec.holding_cost_per_day
         rec.money["backorder_cost"] += self.backorders() * spec.backorder_cost_per_day
+        overtime = plant.overtime_machine_shifts() * spec.overtime_cost_per_machine_shift
+        rec.money["overtime_cost"] += overtime
+        allowed = getattr(self.policy, "marketing_allowed", None)
+        if allowed is None or allowed(float(self.days_closed)):
+            rec.money["marketing_cost"] += self.marketing_per_day
+        for k, v in rec.money.items():
+            self.books[k] += v
+        self.days_closed += 1
         self.demand_history.append(rec.units_ordered)
         self.release_history.append(rec.released)
         self.today = DayRecord()
         return rec
+
+    def day_row(self, rec: DayRecord) -> dict[str, Any]:
+        """The firm's supply-side columns of a time-series row, from a closed day's record."""
+        plant = self.plant
+        money = rec.money
+        return {
+            "orders": rec.orders,
+            "units_ordered": rec.units_ordered,
+            "units_shipped": rec.units_shipped,
+            "filled_from_stock": rec.filled_from_stock,
+            "cancelled": rec.cancelled,
+            "released": rec.released,
+            "completed": rec.completed,
+            "scrapped": rec.scrapped,
+            "on_hand": int(self.on_hand.sum()),
+            "backorders": self.backorders(),
+            "wip": plant.units_in_process,
+            "wip_unit_days": rec.wip_unit_days,
+            "material_on_hand": int(plant.material.level),
+            "material_on_order": plant.material_on_order,
+            "inventory_position": self.inventory_position(),
+            "supplier_down": bool(plant.supplier.is_down),
+            "quoted_days": self.quoted_days,
+            "price": self.price,
+            **{k: money[k] for k in LEDGER_ITEMS},
+            "profit": money["revenue"] - sum(money[k] for k in COST_ITEMS),
+        }
 
     def ethics_dict(self) -> dict[str, float]:
         """The current ethics profile by dimension."""

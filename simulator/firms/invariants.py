@@ -1,19 +1,31 @@
 """Conservation laws a firm's books must satisfy at every moment; a breach is a bug, raised loudly.
 
-- material: initial + received = on hand + used, and on hand >= 0;
-- plant: units released = completed + in process;
-- finished goods: initial stock + completed = on hand + shipped, and on hand >= 0;
-- orders: booked = filled + open + cancelled, and every delivered order was filled;
-- inventory position = on hand + in process - backorders.
+Like an auditor's checklist run every evening, each law below must hold exactly (to float rounding
+for money and time):
+
+- material: initial + received = on hand + used; on hand + on order >= 0;
+- plant: units started (released) = finished + scrapped + in process, and the units in process are
+  all somewhere: waiting for material or at a stage (queued or in service); each stage's units in
+  = out + scrapped + inside;
+- finished goods: initial stock + finished = on hand + shipped;
+- no negative stock anywhere (finished goods, material, backlog);
+- orders: booked = delivered + in transit + open + cancelled; none both filled and cancelled;
+- money: each ledger item over the closed days = the sum of its daily records; revenue = price x
+  units over the filled orders; material, shipping and holding recomputed from the physical counts;
+- inventory position = on hand + on order (in process) - backorders;
+- Little's law on the sample path: the area under the plant's WIP curve = the time spent in the
+  plant by the units that left + the age of the units still inside.
 """
 
 from __future__ import annotations
 
+import math
 from typing import TYPE_CHECKING
 
 import numpy as np
 
 if TYPE_CHECKING:
+    from simulator.firms.factory import Plant
     from simulator.firms.firm import Firm
 
 
@@ -21,40 +33,129 @@ class InvariantError(AssertionError):
     """A conservation law does not hold: the simulation is wrong, not the input."""
 
 
-def check_firm(firm: Firm) -> None:
-    """Raise :class:`InvariantError` naming the firm and the law if any law is broken."""
-    p = firm.plant
-    spec = firm.spec.factory
-    o = firm.orders
-    filled = ~np.isnan(o.filled)
-    cancelled = ~np.isnan(o.cancelled)
-    shipped_units = int(o.qty[filled].sum())
+def _close(a: float, b: float, scale: float = 1.0) -> bool:
+    return math.isclose(a, b, rel_tol=1e-9, abs_tol=1e-6 * max(scale, 1.0))
+
+
+def plant_problems(p: Plant) -> list[str]:
+    """Broken laws of a plant and its material shelf."""
+    spec = p.spec
     problems = []
     if spec.initial_material + p.material_received != p.material.level + p.material_used:
         problems.append(
             f"material: {spec.initial_material} + {p.material_received} received != "
             f"{p.material.level} on hand + {p.material_used} used"
         )
-    if p.units_released != p.units_completed + p.units_in_process or p.units_in_process < 0:
-        problems.append(f"plant: released {p.units_released} != completed + in process")
-    if spec.initial_stock + p.units_completed != int(firm.on_hand.sum()) + shipped_units:
+    if p.material.level < 0 or p.material_on_order < 0:
+        problems.append("negative material stock or material on order")
+    inside = p.units_in_process
+    if p.units_released != p.units_completed + p.units_scrapped + inside or inside < 0:
         problems.append(
-            f"finished goods: {spec.initial_stock} + {p.units_completed} completed != "
-            f"{int(firm.on_hand.sum())} on hand + {shipped_units} shipped"
+            f"plant: started {p.units_released} != finished {p.units_completed} + scrapped "
+            f"{p.units_scrapped} + in process {inside}"
         )
-    if (firm.on_hand < 0).any() or p.material.level < 0:
-        problems.append("negative stock")
-    if o.n != int(filled.sum()) + o.open_count() + int(cancelled.sum()):
+    located = p.units_waiting_material + sum(s.units_waiting + s.units_in_service for s in p.stages)
+    if located != inside:
+        problems.append(f"plant: {inside} units in process but {located} found at the stages")
+    for s in p.stages:
+        if s.units_in != s.units_out + s.units_scrapped + s.units_waiting + s.units_in_service:
+            problems.append(f"stage {s.name!r}: units in != out + scrapped + inside")
+    scrapped = sum(s.units_scrapped for s in p.stages)
+    if scrapped != p.units_scrapped:
+        problems.append(f"scrap: stages scrapped {scrapped}, plant counted {p.units_scrapped}")
+    t = p.env.now
+    area = p.wip_area_now()
+    if not _close(area, p.exited_time + p.inside_age_now(), scale=area):
         problems.append(
-            f"orders: {o.n} booked != {int(filled.sum())} filled + {o.open_count()} open + "
-            f"{int(cancelled.sum())} cancelled"
+            f"Little's law: WIP area {area:.6g} != time in plant of units gone "
+            f"{p.exited_time:.6g} + age of units inside {p.inside_age_now():.6g} (t={t})"
+        )
+    return problems
+
+
+def order_problems(firm: Firm) -> list[str]:
+    """Broken laws of finished goods, the order book and inventory position."""
+    p = firm.plant
+    spec = firm.spec.factory
+    o = firm.orders
+    filled = ~np.isnan(o.filled)
+    cancelled = ~np.isnan(o.cancelled)
+    shipped_units = int(o.qty[filled].sum())
+    on_hand = int(firm.on_hand.sum())
+    problems = []
+    if spec.initial_stock + p.units_completed != on_hand + shipped_units:
+        problems.append(
+            f"finished goods: {spec.initial_stock} + {p.units_completed} finished != "
+            f"{on_hand} on hand + {shipped_units} shipped"
+        )
+    if (firm.on_hand < 0).any():
+        problems.append("negative finished-goods stock")
+    status = o.status_counts(firm.env.now)
+    if o.n != sum(status.values()):
+        problems.append(
+            f"orders: {o.n} booked != {status['delivered']} delivered + {status['in_transit']} in "
+            f"transit + {status['open']} open + {status['cancelled']} cancelled"
         )
     if (filled & cancelled).any():
         problems.append("an order is both filled and cancelled")
     if (~np.isnan(o.delivered) & ~filled).any():
         problems.append("an order was delivered without being filled")
-    ip = int(firm.on_hand.sum()) + p.units_in_process - firm.backorders()
+    backorders = firm.backorders()
+    if backorders < 0:
+        problems.append("negative backorders")
+    ip = on_hand + p.units_in_process - backorders
     if firm.inventory_position() != ip:
-        problems.append("inventory position != on hand + in process - backorders")
+        problems.append(
+            f"inventory position {firm.inventory_position()} != {on_hand} on hand + "
+            f"{p.units_in_process} on order - {backorders} backorders"
+        )
+    return problems
+
+
+def money_problems(firm: Firm) -> list[str]:
+    """Broken laws of the ledger (over closed days plus today so far)."""
+    from simulator.firms.factory import PLANT_COST_ITEMS
+
+    p = firm.plant
+    spec = firm.spec.factory
+    o = firm.orders
+    filled = ~np.isnan(o.filled)
+    books = {k: firm.books[k] + firm.today.money[k] for k in firm.books}
+    problems = []
+    revenue = float(o.price[filled] @ o.qty[filled])
+    if not _close(books["revenue"], revenue, scale=revenue):
+        problems.append(f"revenue {books['revenue']:.2f} != price x units filled {revenue:.2f}")
+    shipping = float(o.qty[filled].sum()) * spec.shipping_cost
+    if not _close(books["shipping_cost"], shipping, scale=shipping):
+        problems.append(f"shipping cost {books['shipping_cost']:.2f} != units shipped x rate")
+    # plant costs reach the ledger at the close of the day they were spent
+    pending = {k: p.money[k] - firm._plant_money_basis[k] for k in PLANT_COST_ITEMS}
+    for k in PLANT_COST_ITEMS:
+        if not _close(books[k] + pending[k], p.money[k], scale=p.money[k]):
+            problems.append(f"{k}: ledger {books[k] + pending[k]:.2f} != plant {p.money[k]:.2f}")
+    material = p.material_received * p.material_price
+    if not _close(p.money["material_cost"], material, scale=material):
+        problems.append(f"material cost {p.money['material_cost']:.2f} != received x price")
+    setup = sum(s.setups * s.spec.setup_cost for s in p.stages)
+    if not _close(p.money["setup_cost"], setup, scale=setup):
+        problems.append(f"setup cost {p.money['setup_cost']:.2f} != set-ups x cost {setup:.2f}")
+    production = sum(s.units_processed * s.unit_cost for s in p.stages)
+    if not _close(p.money["production_cost"], production, scale=production):
+        problems.append(f"production cost {p.money['production_cost']:.2f} != units processed x cost")
+    if any(v < 0 for k, v in books.items()):
+        problems.append("a ledger item is negative")
+    return problems
+
+
+def check_plant(plant: Plant) -> None:
+    """Raise :class:`InvariantError` naming every broken law of a plant on its own."""
+    problems = plant_problems(plant)
+    if problems:
+        raise InvariantError(f"plant at t={plant.env.now}: " + "; ".join(problems))
+
+
+def check_firm(firm: Firm) -> None:
+    """Raise :class:`InvariantError` naming the firm and every broken law."""
+    problems = plant_problems(firm.plant) + order_problems(firm) + money_problems(firm)
     if problems:
         raise InvariantError(f"firm {firm.name!r} at t={firm.env.now}: " + "; ".join(problems))

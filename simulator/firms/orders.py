@@ -39,6 +39,7 @@ class OrderBook:
         "delivered": np.dtype(np.float64),
         "cancelled": np.dtype(np.float64),
         "from_stock": np.dtype(np.bool_),
+        "price": np.dtype(np.float64),
     }
 
     def __init__(self, n_variants: int, capacity: int = 1024) -> None:
@@ -72,8 +73,9 @@ class OrderBook:
         placed: float,
         promised: np.ndarray,
         deadline: np.ndarray,
+        price: float = 0.0,
     ) -> np.ndarray:
-        """Append orders (all placed at time ``placed``); return their ids."""
+        """Append orders (all placed at time ``placed`` at unit ``price``); return their ids."""
         k = len(consumer)
         self._grow(k)
         s = slice(self.n, self.n + k)
@@ -88,6 +90,7 @@ class OrderBook:
         c["delivered"][s] = NaN
         c["cancelled"][s] = NaN
         c["from_stock"][s] = False
+        c["price"][s] = price
         ids = np.arange(self.n, self.n + k, dtype=np.int64)
         self.n += k
         return ids
@@ -140,3 +143,14 @@ class OrderBook:
     def open_count(self) -> int:
         """Orders neither filled nor cancelled."""
         return int(sum(len(q) for q in self._backlog))
+
+    def status_counts(self, t: float) -> dict[str, int]:
+        """Orders by status at time ``t``: open, in transit, delivered, cancelled (adding up to all)."""
+        filled = ~np.isnan(self.filled)
+        delivered = filled & (self.delivered <= t)
+        return {
+            "open": self.open_count(),
+            "in_transit": int((filled & ~delivered).sum()),
+            "delivered": int(delivered.sum()),
+            "cancelled": int((~np.isnan(self.cancelled)).sum()),
+        }

@@ -1,0 +1,231 @@
+"""Demand for one firm without a market: a firm's order history from a file, or generated.
+
+Picture the sales office's export: one line per customer order with its date (or day number), the
+variant and the quantity, perhaps how long the customer would wait. :func:`load_demand_csv` reads
+such a file and checks every row, naming the row of the first problems it finds. The generators give
+the textbook demand processes a planner tests a policy against: i.i.d. normal, Poisson, AR(1) and
+seasonal; each takes its ``rng`` and returns units per day.
+
+A demand table is tidy: one row per order with ``day`` (int, from 0), ``variant`` (int index into
+the firm's variants), ``quantity`` (int > 0 units; zero rows are dropped) and ``patience_days``
+(float, infinite when absent).
+"""
+
+from __future__ import annotations
+
+import csv
+import math
+from datetime import date
+from pathlib import Path
+from typing import Literal
+
+import numpy as np
+import pandas as pd
+
+from simulator.scenario import ScenarioError
+
+DEMAND_KINDS: tuple[str, ...] = ("normal", "poisson", "ar1", "seasonal")
+DemandKind = Literal["normal", "poisson", "ar1", "seasonal"]
+MAX_PROBLEMS = 10
+"""Rows reported before the reader stops listing problems."""
+
+
+class DemandError(ScenarioError):
+    """A demand file that cannot be used; problems are ``(row N[.column], message)``."""
+
+
+def _to_int(text: str) -> int:
+    value = float(text)
+    if not math.isfinite(value) or value != int(value):
+        raise ValueError
+    return int(value)
+
+
+def load_demand_csv(path: str | Path, variants: tuple[str, ...] = ("standard",)) -> pd.DataFrame:
+    """Read and check a demand file (see the module docstring); raise :class:`DemandError`.
+
+    Columns: ``date`` (YYYY-MM-DD) or ``day`` (integer >= 0), ``quantity`` (integer >= 0), optional
+    ``variant`` (a name from ``variants`` or its index; default the first) and ``patience_days``
+    (>= 0). Rows are numbered as lines in the file, the header being row 1.
+    """
+    p = Path(path)
+    source = str(p)
+    try:
+        text = p.read_text(encoding="utf-8-sig")
+    except FileNotFoundError:
+        raise DemandError(source, [("", "file not found")]) from None
+    except IsADirectoryError:
+        raise DemandError(source, [("", "is a directory, not a file")]) from None
+    except (OSError, UnicodeDecodeError) as err:
+        raise DemandError(source, [("", f"cannot read: {err}")]) from None
+    reader = csv.reader(text.splitlines())
+    header = [h.strip().lower() for h in next(reader, [])]
+    if not header or header == [""]:
+        raise DemandError(
+            source, [("row 1", "empty file: expected a header with date or day, quantity")]
+        )
+    missing = [c for c in ("quantity",) if c not in header]
+    if "date" not in header and "day" not in header:
+        missing.insert(0, "date or day")
+    if missing:
+        raise DemandError(source, [("row 1", f"missing column {' and '.join(missing)}")])
+    known = {"date", "day", "quantity", "variant", "patience_days"}
+    unknown = [h for h in header if h not in known]
+    if unknown:
+        raise DemandError(source, [("row 1", f"unknown column {unknown[0]!r} (known: {sorted(known)})")])
+    col = {h: i for i, h in enumerate(header)}
+    time_col = "date" if "date" in col else "day"
+    names = {v: i for i, v in enumerate(variants)}
+    days: list[int] = []
+    dates: list[date] = []
+    out_variant: list[int] = []
+    quantity: list[int] = []
+    patience: list[float] = []
+    problems: list[tuple[str, str]] = []
+    for row in reader:
+        n = reader.line_num
+        if not row or all(not c.strip() for c in row):
+            continue
+        if len(problems) >= MAX_PROBLEMS:
+            break
+        if len(row) != len(header):
+            problems.append((f"row {n}", f"expected {len(header)} columns, found {len(row)}"))
+            continue
+        cell = {h: row[i].strip() for h, i in col.items()}
+        bad = next((h for h in ("quantity", time_col) if cell[h] == ""), None)
+        if bad:
+            problems.append((f"row {n}.{bad}", "missing value"))
+            continue
+        try:
+            if time_col == "date":
+                dates.append(date.fromisoformat(cell["date"]))
+            else:
+                d = _to_int(cell["day"])
+                if d < 0:
+                    problems.append((f"row {n}.day", f"must be >= 0, got {d}"))
+                    continue
+                days.append(d)
+        except ValueError:
+            what = "a date (YYYY-MM-DD)" if time_col == "date" else "a whole number of days"
+            problems.append((f"row {n}.{time_col}", f"{cell[time_col]!r} is not {what}"))
+            continue
+        try:
+            q = _to_int(cell["quantity"])
+        except ValueError:
+            problems.append((f"row {n}.quantity", f"{cell['quantity']!r} is not a whole number"))
+            continue
+        if q < 0:
+            problems.append((f"row {n}.quantity", f"must be >= 0, got {q}"))
+            continue
+        v = 0
+        if cell.get("variant"):
+            name = cell["variant"]
+            if name in names:
+                v = names[name]
+            elif name.isdigit() and int(name) < len(variants):
+                v = int(name)
+            else:
+                problems.append(
+                    (f"row {n}.variant", f"unknown variant {name!r} (firm makes {list(variants)})")
+                )
+                continue
+        pat = math.inf
+        if cell.get("patience_days"):
+            try:
+                pat = float(cell["patience_days"])
+            except ValueError:
+                pat = -1.0
+            if not pat >= 0:
+                problems.append(
+                    (f"row {n}.patience_days", f"{cell['patience_days']!r} is not a number >= 0")
+                )
+                continue
+        out_variant.append(v)
+        quantity.append(q)
+        patience.append(pat)
+    if problems:
+        raise DemandError(source, problems)
+    if not quantity:
+        raise DemandError(source, [("", "no demand rows after the header")])
+    if time_col == "date":
+        first = min(dates)
+        days = [(d - first).days for d in dates]
+    table = pd.DataFrame(
+        {
+            "day": np.asarray(days, dtype=np.int64),
+            "variant": np.asarray(out_variant, dtype=np.int16),
+            "quantity": np.asarray(quantity, dtype=np.int64),
+            "patience_days": np.asarray(patience, dtype=np.float64),
+        }
+    )
+    table = table[table["quantity"] > 0]
+    return table.sort_values("day", kind="stable", ignore_index=True)
+
+
+def generate_daily(
+    kind: DemandKind,
+    days: int,
+    rng: np.random.Generator,
+    mean: float = 100.0,
+    sd: float = 10.0,
+    phi: float = 0.5,
+    amplitude: float = 0.3,
+    period: float = 365.0,
+) -> np.ndarray:
+    """Units demanded on each of ``days`` days (integers >= 0).
+
+    - ``normal``: i.i.d. N(mean, sd), rounded and cut at 0 (keep sd << mean for the textbook case);
+    - ``poisson``: i.i.d. Poisson(mean);
+    - ``ar1``: D_t = mean + phi (D_{t-1} - mean) + e_t with e_t ~ N(0, sd), started in the
+      stationary law, rounded and cut at 0;
+    - ``seasonal``: Poisson with mean ``mean * (1 + amplitude * sin(2 pi t / period))``.
+    """
+    if days <= 0:
+        raise ValueError(f'"days" must be > 0, got {days}')
+    if mean < 0 or sd < 0:
+        raise ValueError("mean and sd must be >= 0")
+    if kind == "normal":
+        x = rng.normal(mean, sd, days)
+    elif kind == "poisson":
+        return rng.poisson(mean, days).astype(np.int64)
+    elif kind == "ar1":
+        if not -1.0 < phi < 1.0:
+            raise ValueError(f'"phi" must be in (-1, 1) for a stationary AR(1), got {phi}')
+        e = rng.normal(0.0, sd, days)
+        x = np.empty(days)
+        prev = rng.normal(0.0, sd / math.sqrt(1.0 - phi * phi))
+        for t in range(days):
+            prev = phi * prev + e[t]
+            x[t] = mean + prev
+    elif kind == "seasonal":
+        if not 0.0 <= amplitude <= 1.0:
+            raise ValueError(f'"amplitude" must be in [0, 1], got {amplitude}')
+        if period <= 0:
+            raise ValueError(f'"period" must be > 0, got {period}')
+        tt = np.arange(days)
+        return rng.poisson(mean * (1.0 + amplitude * np.sin(2.0 * np.pi * tt / period))).astype(np.int64)
+    else:
+        raise ValueError(f"unknown demand kind {kind!r}; choose one of {', '.join(DEMAND_KINDS)}")
+    return np.maximum(np.rint(x), 0).astype(np.int64)
+
+
+def daily_table(units: np.ndarray, variant: int = 0) -> pd.DataFrame:
+    """A demand table with one order of ``units[d]`` units on each day ``d`` (zero days omitted)."""
+    units = np.asarray(units, dtype=np.int64)
+    days = np.flatnonzero(units > 0)
+    return pd.DataFrame(
+        {
+            "day": days.astype(np.int64),
+            "variant": np.full(len(days), variant, dtype=np.int16),
+            "quantity": units[days],
+            "patience_days": np.full(len(days), np.inf),
+        }
+    )
+
+
+def units_per_day(table: pd.DataFrame, days: int) -> np.ndarray:
+    """Total units demanded on each day ``0 .. days - 1``."""
+    out = np.zeros(days, dtype=np.int64)
+    inside = table[table["day"] < days]
+    np.add.at(out, inside["day"].to_numpy(), inside["quantity"].to_numpy())
+    return out
