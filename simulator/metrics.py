@@ -13,6 +13,10 @@ stock and the empty pipeline no longer dominate:
 - ``mean_inventory``: mean end-of-day finished goods; ``backorders_end``: units waiting at the end.
 - ``bullwhip_ratio``: variance of daily units released to the plant over variance of daily units
   ordered (Chen et al. 2000's ratio at the plant).
+- the other supply-side KPIs (cycle service level, unit fill rate, lead-time 95th percentile, WIP,
+  throughput, flow time and Little's law gap, utilisation per stage, set-ups, failures, scrap,
+  supplier downtime, inventory turns, the cost breakdown): :mod:`simulator.firms.kpis`, shared with
+  factory-only runs.
 - market ``no_purchase_share``: share of shopping occasions that ended without buying.
 """
 
@@ -20,9 +24,7 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING, Any
 
-import numpy as np
-
-from simulator.firms.firm import COST_ITEMS
+from simulator.firms.kpis import supply_kpis
 from simulator.scenario import GENERATIONS
 
 if TYPE_CHECKING:
@@ -44,33 +46,12 @@ def firm_kpis(model: MarketModel) -> dict[str, dict[str, Any]]:
     total_units = measured["units_ordered"].sum()
     for f in model.firms:
         m = measured[measured["firm"] == f.name]
-        o = f.orders
-        placed = o.placed
-        in_window = placed >= warm
-        promised_known = in_window & (o.promised <= end)
-        on_time = promised_known & (o.delivered <= o.promised)
-        delivered = in_window & ~np.isnan(o.delivered) & (o.delivered <= end)
-        lead = o.delivered[delivered] - placed[delivered]
-        demand_var = float(m["units_ordered"].var(ddof=1)) if len(m) > 1 else 0.0
-        release_var = float(m["released"].var(ddof=1)) if len(m) > 1 else 0.0
         out[f.name] = {
-            "profit": float(m["profit"].sum()),
-            "revenue": float(m["revenue"].sum()),
-            "costs": {k: float(m[k].sum()) for k in COST_ITEMS},
-            "units_sold": int(m["units_shipped"].sum()),
-            "orders": int(in_window.sum()),
-            "fill_rate": _ratio(float(o.from_stock[in_window].sum()), float(in_window.sum())),
-            "otif": _ratio(float(on_time.sum()), float(promised_known.sum())),
-            "mean_lead_time_days": float(lead.mean()) if len(lead) else None,
-            "lead_time_p95_days": float(np.percentile(lead, 95)) if len(lead) else None,
+            **supply_kpis(f, ts, warm, end),
             "market_share": _ratio(float(m["units_ordered"].sum()), float(total_units)),
             "market_share_by_generation": {
                 g: _ratio(float(m[f"orders_{g}"].sum()), float(totals_by_gen[g])) for g in GENERATIONS
             },
-            "mean_inventory": float(m["on_hand"].mean()) if len(m) else 0.0,
-            "backorders_end": int(f.backorders()),
-            "cancelled": int((~np.isnan(o.cancelled) & in_window).sum()),
-            "bullwhip_ratio": _ratio(release_var, demand_var),
         }
     return out
 

@@ -33,7 +33,7 @@ import pandas as pd
 import simpy
 
 from simulator.events import EventSchedule
-from simulator.firms.firm import COST_ITEMS, LEDGER_ITEMS, Firm
+from simulator.firms.firm import Firm
 from simulator.market.choice import Offers
 from simulator.market.eventlog import EventKind, EventLog
 from simulator.market.population import Consumer, Population
@@ -270,26 +270,12 @@ class MarketModel(mesa.Model):
             rec = f.close_day()
             share = rec.orders / buyers if buyers else 0.0
             setattr(self, f"_share_{f.index}", share)
-            money = rec.money
             row: dict[str, Any] = {
                 "day": d,
                 "firm": f.name,
-                "orders": rec.orders,
-                "units_ordered": rec.units_ordered,
-                "units_shipped": rec.units_shipped,
-                "filled_from_stock": rec.filled_from_stock,
-                "cancelled": rec.cancelled,
-                "released": rec.released,
-                "on_hand": int(f.on_hand.sum()),
-                "backorders": f.backorders(),
-                "wip": f.plant.units_in_process,
-                "material_on_hand": int(f.plant.material.level),
-                "inventory_position": f.inventory_position(),
-                "quoted_days": f.quoted_days,
-                "price": f.price,
+                # orders, stock, plant, ledger and profit: the same columns as a factory-only run
+                **f.day_row(rec),
                 "market_share": share,
-                **{k: money[k] for k in LEDGER_ITEMS},
-                "profit": money["revenue"] - sum(money[k] for k in COST_ITEMS),
                 **{f"orders_{g}": int(by_gen[k, f.index]) for k, g in enumerate(GENERATIONS)},
             }
             self.rows.append(row)
