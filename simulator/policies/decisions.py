@@ -221,8 +221,12 @@ def explain(
     if action is not None:
         d = d[d["action"] == action]
     lines = []
-    for r in d.itertuples(index=False):
-        what = f"released {r.released}" if r.action == "release" else f"{r.action} -> {r.chosen:g}"
-        by = f"{r.decision}: {r.rule}" + (f"; override {r.override}" if r.override else "")
-        lines.append(f"t={r.time:g} {r.firm}: {what} ({by}). {r.reason}")
+    for r in d.to_dict("records"):
+        act = str(r["action"])
+        what = (
+            f"released {int(r['released'])}" if act == "release" else f"{act} -> {float(r['chosen']):g}"
+        )
+        override = str(r["override"])
+        by = f"{r['decision']!s}: {r['rule']!s}" + (f"; override {override}" if override else "")
+        lines.append(f"t={float(r['time']):g} {r['firm']!s}: {what} ({by}). {r['reason']!s}")
     return lines
