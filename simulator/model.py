@@ -39,6 +39,7 @@ from simulator.market.eventlog import EventKind, EventLog
 from simulator.market.population import Consumer, Population
 from simulator.market.social import build_network
 from simulator.policies import registry
+from simulator.policies.sensing import MarketFeed
 from simulator.rng import Streams
 from simulator.scenario import GENERATIONS, Scenario
 
@@ -107,6 +108,10 @@ class MarketModel(mesa.Model):
         self._support = [np.zeros(1024, dtype=bool) for _ in self.firms]
         self.support_today = np.zeros(len(self.firms), dtype=np.int64)
         self.events = EventSchedule(scenario.events, self.firms, self.population)
+        for firm in self.firms:
+            # A policy reads the market only through its firm's view of the log, never the population.
+            if firm.policy is not None:
+                firm.policy.attach_feed(MarketFeed(self.event_log, firm.index))
         self.rows: list[dict[str, Any]] = []
         self.market_rows: list[dict[str, Any]] = []
         self.last_choices: np.ndarray = np.empty(0, np.int64)
