@@ -62,6 +62,35 @@ def check(
         _fail_input(bad)
 
 
+@app.command()
+def why(
+    folder: Annotated[Path, typer.Argument(help="A run folder (it holds decisions.parquet).")],
+    firm: Annotated[str | None, typer.Option(help="Only this firm's decisions.")] = None,
+    day: Annotated[int | None, typer.Option(min=0, help="Only the decisions of this day.")] = None,
+    action: Annotated[
+        str | None, typer.Option(help="Only release, capacity, price, quality, marketing or hold.")
+    ] = None,
+) -> None:
+    """Explain a run's decisions: what each firm decided, by which rule or override, and why."""
+    import pandas as pd
+
+    from simulator.policies.decisions import explain
+
+    path = folder / "decisions.parquet"
+    if not path.is_file():
+        _fail_input([f"{folder}: no decisions.parquet here (not a run folder?)"])
+    try:
+        df = pd.read_parquet(path)
+    except Exception as e:  # pyarrow raises several types for a damaged file
+        _fail_input([f"{path}: cannot read: {e}"])
+        return
+    firms = sorted(set(df["firm"]))
+    if firm is not None and firm not in firms:
+        _fail_input([f"{path}: --firm: no firm named {firm!r} (firms: {', '.join(firms)})"])
+    for line in explain(df, firm, day, action):
+        typer.echo(line)
+
+
 def _default_out(name: str, seed: int) -> Path:
     from simulator.results import now_iso
 
