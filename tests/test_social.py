@@ -125,3 +125,15 @@ def test_negative_posts_lower_perceived_reputation_more_than_positive_raise_it()
     loss = (start[:, 1] - pop.reputation[:, 1]).mean()
     assert gain > 0 and loss > gain
     assert loss / gain == pytest.approx(s.social.negative_weight / s.social.positive_weight, rel=1e-9)
+
+
+def test_peer_share_of_recent_purchases_walks_only_the_shoppers_rows() -> None:
+    m = MarketModel(tiny_scenario(), seed=3)
+    m.run(12)
+    pop = m.population
+    who = pop.shoppers(m.day + 5)
+    assert len(who) > 20
+    fast = pop._recent_peer_share(who, m.day)
+    slow = neighbour_share(pop.adj, pop.degree, pop._recent_flags(m.day), who)
+    np.testing.assert_allclose(fast, slow, atol=1e-12)
+    assert fast.sum() > 0

@@ -248,6 +248,23 @@ class Population:
         flags[ok, self.recent_firm[ok]] = True
         return flags
 
+    def _recent_peer_share(self, who: np.ndarray, day: int) -> np.ndarray:
+        """Share of each consumer's neighbours who bought from each firm recently: (len(who), F).
+
+        Walks only the rows of ``who`` in the adjacency (the day's shoppers), never the whole
+        population; equal to ``neighbour_share(adj, degree, _recent_flags(day), who)``.
+        """
+        sub = self.adj[who]
+        nb = sub.indices
+        firm = self.recent_firm[nb].astype(np.int64)
+        ok = (firm >= 0) & (self.recent_until[nb] >= day)
+        row = np.repeat(np.arange(len(who)), np.diff(sub.indptr))
+        f = self.n_firms
+        counts = np.bincount(row[ok] * f + firm[ok], minlength=len(who) * f).reshape(len(who), f)
+        deg = self.degree[who]
+        scale = np.where(deg > 0, 1.0 / np.maximum(deg, 1), 0.0)
+        return counts * scale[:, None]
+
     def shoppers(self, day: int) -> np.ndarray:
         """Consumers whose need falls due by ``day`` and who are not waiting for an order."""
         return np.flatnonzero((self.next_need <= day) & ~self.waiting)
@@ -429,7 +446,7 @@ class Population:
         d = self._draws()
         assert d.u_support is not None and d.u_declare is not None
         who_parts, offer_parts = [], []
-        for j in np.flatnonzero(self.buycott.any(axis=0)).tolist():
+        for j in [j for j in range(self.n_firms) if self.buycott[:, j].any()]:
             k = _support_offer(offers, j)
             if k < 0:
                 continue
@@ -467,8 +484,7 @@ class Population:
         on = self.social.enabled
         peer = None
         if on and peers and self.choice_params.peer_weight:
-            flags = self._recent_flags(self.day if day is None else day)
-            peer = neighbour_share(self.adj, self.degree, flags, who)
+            peer = self._recent_peer_share(who, self.day if day is None else day)
         return Chooser(
             wtp=self.wtp_values[who],
             beta=self.price_sensitivity[who],
