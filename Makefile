@@ -35,5 +35,10 @@ lint: $(STAMP)
 	$(VENV)/bin/ruff format --check simulator tests
 	$(VENV)/bin/mypy
 
+# A small sweep over the strength of value-driven buying, push vs pull-ethical, with its report and
+# tipping point (about half a minute on 2 cores); the folder name is printed at the end.
+sweep-demo: $(STAMP)
+	$(VENV)/bin/marketsim sweep sweeps/value_share_demo.toml --out results/sweep-demo-$$(date +%Y%m%dT%H%M%S)
+
 clean:
 	rm -rf $(VENV) .pytest_cache .mypy_cache .ruff_cache

@@ -228,6 +228,7 @@ def _run_experiment(
     workers: int | None,
     scheduler: str | None,
     resume: bool,
+    with_report: bool = True,
 ) -> None:
     from simulator.experiments.analysis import NotAnExperiment
     from simulator.experiments.engine import ExperimentFolderError, run_experiment
@@ -258,7 +259,7 @@ def _run_experiment(
         _fail_input([str(e)])
         return
     try:
-        md, html = write_report(out_dir)
+        md, html = write_report(out_dir) if with_report else (Path("(skipped)"), Path("(skipped)"))
     except NotAnExperiment as e:
         md = html = Path(f"(no report: {e})")
     typer.echo(
@@ -277,6 +278,7 @@ WorkersOpt = Annotated[int | None, typer.Option(min=1, help="Worker processes (d
 SchedulerOpt = Annotated[
     str | None, typer.Option(help="Dask scheduler tcp://HOST:PORT (default: a local Dask cluster).")
 ]
+ReportOpt = Annotated[bool, typer.Option("--report/--no-report", help="Write the report at the end.")]
 ResumeOpt = Annotated[bool, typer.Option(help="Continue an interrupted folder: rerun missing runs.")]
 
 
@@ -296,6 +298,7 @@ def compare(
     workers: WorkersOpt = None,
     scheduler: SchedulerOpt = None,
     resume: ResumeOpt = False,
+    with_report: ReportOpt = True,
 ) -> None:
     """Compare policies on one firm with paired replications (common random numbers)."""
     from simulator.experiments.design import compare_experiment
@@ -311,7 +314,7 @@ def compare(
         _fail_input(e.lines())
         return
     target = out_dir or _default_out(f"compare-{spec.name}", root)
-    _run_experiment(exp, target, "compare", executor, workers, scheduler, resume)
+    _run_experiment(exp, target, "compare", executor, workers, scheduler, resume, with_report)
 
 
 @app.command()
@@ -322,6 +325,7 @@ def sweep(
     workers: WorkersOpt = None,
     scheduler: SchedulerOpt = None,
     resume: ResumeOpt = False,
+    with_report: ReportOpt = True,
 ) -> None:
     """Run a parameter sweep (grid, Latin hypercube or Sobol) comparing policies at each point."""
     from simulator.experiments.design import load_experiment
@@ -332,7 +336,7 @@ def sweep(
         _fail_input(e.lines())
         return
     target = out_dir or _default_out(f"sweep-{exp.spec.name}", exp.spec.seed)
-    _run_experiment(exp, target, "sweep", executor, workers, scheduler, resume)
+    _run_experiment(exp, target, "sweep", executor, workers, scheduler, resume, with_report)
 
 
 @app.command()

@@ -186,19 +186,22 @@ def _welch_figure(exp: analysis.Loaded, path: Path) -> Path:
     series = analysis.daily_series(exp, 0, "profit")
     warm = int(exp.manifest["warmup_days"])
     fig, ax = plt.subplots(figsize=(8, 4))
+    smooth_range: list[float] = []
     for i, pol in enumerate(exp.policies):
         if pol not in series:
             continue
         raw = np.nanmean(series[pol], axis=0)
         ax.plot(raw, color=COLORS[i % len(COLORS)], alpha=0.25, lw=0.8)
         for w, ls in ((7, "-"), (21, "--")):
-            ax.plot(
-                welch_moving_average(series[pol], w),
-                color=COLORS[i % len(COLORS)],
-                ls=ls,
-                lw=1.5,
-                label=f"{pol}, window {w}",
-            )
+            sm = welch_moving_average(series[pol], w)
+            smooth_range += [float(np.nanmin(sm)), float(np.nanmax(sm))]
+            ax.plot(sm, color=COLORS[i % len(COLORS)], ls=ls, lw=1.5, label=f"{pol}, window {w}")
+    if smooth_range:
+        # Scale to the smoothed curves: the raw daily means (faint) swing with every batch and
+        # would otherwise flatten the curves the warm-up is read from.
+        lo, hi = min(smooth_range), max(smooth_range)
+        pad = 0.35 * (hi - lo) if hi > lo else max(1.0, abs(hi))
+        ax.set_ylim(lo - pad, hi + pad)
     ax.axvline(warm, color="black", lw=1, ls=":", label=f"warm-up cut (day {warm})")
     ax.set_xlabel("day")
     ax.set_ylabel(f"daily profit of {exp.firm}")
@@ -210,7 +213,7 @@ def _welch_figure(exp: analysis.Loaded, path: Path) -> Path:
 
 def _response_figure(exp: analysis.Loaded, resp: pd.DataFrame, path: Path) -> Path:
     params = exp.parameters
-    fig, axes = plt.subplots(1, len(params), figsize=(5 * len(params), 3.8), squeeze=False)
+    fig, axes = plt.subplots(1, len(params), figsize=(max(7.5, 5 * len(params)), 4), squeeze=False)
     kpi = exp.kpi
     for ax, p in zip(axes.flat, params, strict=True):
         for i, pol in enumerate(exp.policies):

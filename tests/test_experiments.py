@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import dataclasses
 import json
 from pathlib import Path
 
@@ -56,21 +57,26 @@ def test_every_policy_sees_the_same_replication_seeds(tmp_path: Path) -> None:
 
 
 def test_common_random_numbers_narrow_the_interval_on_a_difference(tmp_path: Path) -> None:
-    exp = _tiny_experiment(tmp_path, replications=8)
+    # Two lot sizes of the push policy: with the same replication seeds both runs see the same
+    # consumers, so most of the noise cancels in the paired difference.
+    pols = [
+        {"name": "supplier_centric", "min_lot": 50, "label": "lot50"},
+        {"name": "supplier_centric", "min_lot": 100, "label": "lot100"},
+    ]
+    reps = 10
+    exp = _tiny_experiment(tmp_path, replications=reps, policies=pols)
     by = {(t.policy, t.replication): t for t in tasks(exp)}  # type: ignore[arg-type]
     profit = {k: execute(t).summary["firms"]["PullCo"]["profit"] for k, t in by.items()}
-    a = np.array([profit[("supplier_centric", r)] for r in range(8)])
-    b_crn = np.array([profit[("demand_centric", r)] for r in range(8)])
-    # Independent seeds: the second policy runs on a different set of replication seeds.
-    other = replication_seeds(999, 8)
+    a = np.array([profit[("lot50", r)] for r in range(reps)])
+    b_crn = np.array([profit[("lot100", r)] for r in range(reps)])
+    # Independent seeds: the second policy runs on another set of replication seeds.
+    other = replication_seeds(999, reps)
     b_ind = np.array(
         [
-            execute(
-                by[("demand_centric", r)].__class__(
-                    **{**by[("demand_centric", r)].__dict__, "seed": other[r]}
-                )
-            ).summary["firms"]["PullCo"]["profit"]
-            for r in range(8)
+            execute(dataclasses.replace(by[("lot100", r)], seed=other[r])).summary["firms"]["PullCo"][
+                "profit"
+            ]
+            for r in range(reps)
         ]
     )
     crn = paired_difference(a, b_crn).interval
@@ -143,3 +149,34 @@ policies = ["supplier_centric", {{ name = "demand_centric", buffer = 5, label = 
         app, ["compare", str(scen), "--policies", "demand_centric", "--out", str(tmp_path / "cmp")]
     )
     assert again.exit_code == 2 and "--resume" in again.output
+
+
+def test_a_failing_run_is_recorded_and_retried_on_resume(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from simulator.experiments import engine
+
+    exp = _tiny_experiment(tmp_path, replications=2)
+    real = engine.execute
+
+    def flaky(task: engine.RunTask) -> engine.RunOutput:
+        if task.run_id == "p0000-r001-demand_centric":
+            raise RuntimeError("plant on fire")
+        return real(task)
+
+    monkeypatch.setattr(engine, "execute", flaky)
+    folder = tmp_path / "out"
+    with open_executor("sequential") as ex:
+        outcome = run_experiment(exp, folder, ex)  # type: ignore[arg-type]
+    assert outcome.failed == ["p0000-r001-demand_centric"] and outcome.done == 3
+    record = json.loads((folder / "failed" / "p0000-r001-demand_centric.json").read_text())
+    assert "plant on fire" in record["error"]
+    assert len(pd.read_parquet(folder / "index.parquet")) == 3 * 2  # three runs, two firms each
+    assert json.loads((folder / "status.json").read_text())["failed"] == ["p0000-r001-demand_centric"]
+
+    monkeypatch.setattr(engine, "execute", real)
+    with open_executor("sequential") as ex:
+        again = run_experiment(exp, folder, ex, resume=True)  # type: ignore[arg-type]
+    assert (again.skipped, again.done, again.failed) == (3, 1, [])
+    assert not (folder / "failed" / "p0000-r001-demand_centric.json").exists()
+    assert len(pd.read_parquet(folder / "index.parquet")) == 4 * 2

@@ -119,20 +119,22 @@ def _cli(*args: str) -> list[str]:
 
 
 def test_a_sweep_killed_with_sigkill_resumes_to_the_same_index(tmp_path: Path) -> None:
-    f = _write(tmp_path, GOOD.format(scen="{scen}", reps=6, days=90, points=4), size=1500)
+    f = _write(tmp_path, GOOD.format(scen="{scen}", reps=3, days=40, points=3), size=400)
     full, broken = tmp_path / "full", tmp_path / "broken"
     env = {**os.environ, "PYTHONPATH": str(ROOT) + os.pathsep + os.environ.get("PYTHONPATH", "")}
-    done = subprocess.run(_cli("sweep", str(f), "--out", str(full), "--workers", "2"), env=env,
-                          capture_output=True, text=True, timeout=300)  # fmt: skip
-    assert done.returncode == 0, done.stderr
+    # The uninterrupted reference runs in this process, one run after another.
+    reference = runner.invoke(
+        app, ["sweep", str(f), "--out", str(full), "--executor", "sequential", "--no-report"]
+    )
+    assert reference.exit_code == 0, reference.output
 
     proc = subprocess.Popen(
-        _cli("sweep", str(f), "--out", str(broken), "--workers", "2"),
+        _cli("sweep", str(f), "--out", str(broken), "--workers", "1", "--no-report"),
         env=env, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, start_new_session=True,
     )  # fmt: skip
     runs = broken / "runs"
     deadline = time.monotonic() + 120
-    while time.monotonic() < deadline and len(list(runs.glob("*.parquet"))) < 8:
+    while time.monotonic() < deadline and len(list(runs.glob("*.parquet"))) < 4:
         time.sleep(0.01)
     os.kill(proc.pid, signal.SIGKILL)
     proc.wait()
@@ -141,10 +143,10 @@ def test_a_sweep_killed_with_sigkill_resumes_to_the_same_index(tmp_path: Path) -
     except ProcessLookupError:
         pass
     finished = len(list(runs.glob("*.parquet")))
-    assert 8 <= finished < 48, finished
+    assert 4 <= finished < 18, finished
     assert not (broken / "index.parquet").exists()
 
-    resume = _cli("sweep", str(f), "--out", str(broken), "--resume", "--workers", "2")
+    resume = _cli("sweep", str(f), "--out", str(broken), "--resume", "--workers", "1", "--no-report")
     res = subprocess.run(resume, env=env, capture_output=True, text=True, timeout=300)
     assert res.returncode == 0, res.stderr
     assert f"{finished} resumed" in res.stdout
