@@ -81,6 +81,11 @@ class FactoryRun:
         demand = demand.sort_values("day", kind="stable")
         self.demand = demand
         days = demand["day"].to_numpy()
+        # plain arrays: a day's orders are a slice, no pandas indexing on the daily path
+        self._ids = demand.index.to_numpy(dtype=np.int64)
+        self._variant = demand["variant"].to_numpy(dtype=np.int16)
+        self._qty = demand["quantity"].to_numpy(dtype=np.int32)
+        self._patience = demand["patience_days"].to_numpy(dtype=np.float64)
         self._bounds = np.searchsorted(days, np.arange(int(days.max(initial=0)) + 2), side="left")
         self._disruptions = {
             ev.day: ev.duration_days
@@ -90,10 +95,10 @@ class FactoryRun:
         self.day = 0
         self.rows: list[dict[str, Any]] = []
 
-    def _orders_of(self, d: int) -> pd.DataFrame:
+    def _orders_of(self, d: int) -> slice:
         if d + 1 >= len(self._bounds):
-            return self.demand.iloc[0:0]
-        return self.demand.iloc[self._bounds[d] : self._bounds[d + 1]]
+            return slice(0, 0)
+        return slice(int(self._bounds[d]), int(self._bounds[d + 1]))
 
     def step(self) -> None:
         """Simulate one day (the market model's order of events, without consumers)."""
@@ -107,13 +112,12 @@ class FactoryRun:
         firm.cancel_overdue()
         firm.quoted_days = firm.quote()
         today = self._orders_of(d)
-        if len(today):
-            ids = today.index.to_numpy(dtype=np.int64)
+        if today.stop > today.start:
             firm.book(
-                ids,
-                today["variant"].to_numpy(dtype=np.int16),
-                d + firm.quoted_days + today["patience_days"].to_numpy(dtype=np.float64),
-                qty=today["quantity"].to_numpy(dtype=np.int32),
+                self._ids[today],
+                self._variant[today],
+                d + firm.quoted_days + self._patience[today],
+                qty=self._qty[today],
             )
         env.run(until=d + 1)
         rec = firm.close_day()

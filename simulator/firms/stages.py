@@ -300,23 +300,25 @@ class Stage:
             self.machines.release(req)
 
     def _calendar(self) -> Generator[simpy.Event, Any, None]:
-        # Day k works [k, k + shifts/3); the rest of the day every machine is held idle.
+        # Day k works [k, k + shifts/3); the rest of the day every machine is held idle. A hold
+        # can wait behind a repair; a day whose off period has passed by then is skipped.
         k = 0
         while True:
             off_at = k + self.shifts / 3.0
-            c = self.n_machines
-            if self.shifts < 3:
-                yield self.env.timeout(off_at - self.env.now)
+            if self.shifts < 3 and self.env.now < k + 1:
+                if self.env.now < off_at:
+                    yield self.env.timeout(off_at - self.env.now)
                 held = []
-                for _ in range(c):
+                for _ in range(self.n_machines):
                     held.append((yield from self._hold()))
                 t0 = self.env.now
-                yield self.env.timeout(max(k + 1 - self.env.now, 0.0))
-                self.off_time += c * (self.env.now - t0)
+                if t0 < k + 1:
+                    yield self.env.timeout(k + 1 - t0)
+                self.off_time += len(held) * (self.env.now - t0)
                 for req, machine in held:
                     self._give_back(machine)
                     self.machines.release(req)
-            else:
+            elif self.env.now < k + 1:
                 yield self.env.timeout(k + 1 - self.env.now)
             k += 1
 

@@ -1,0 +1,138 @@
+"""The conservation laws hold on many random plants, policies and demands (hypothesis).
+
+Every factory-only run checks the firm's laws after every day (:func:`check_firm`): material
+balance at each stock point, units started = finished + scrapped + in process (and found at the
+stages), orders = delivered + in transit + open + cancelled, money adds up, inventory position =
+on hand + on order - backorders, no negative stock, Little's law on the sample path. A market run
+checks the same every day through :func:`run_once`.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+import numpy as np
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
+
+from simulator.demand import daily_table, generate_daily
+from simulator.experiments.run import run_once
+from simulator.factory_mode import FactoryRun
+from simulator.rng import Streams
+from simulator.scenario import parse_scenario
+from tests.conftest import tiny_scenario
+
+KINDS = ["deterministic", "exponential", "gamma", "lognormal"]
+
+
+@st.composite
+def distributions(draw: st.DrawFn, lo: float, hi: float) -> dict[str, Any]:
+    return {
+        "kind": draw(st.sampled_from(KINDS)),
+        "mean": draw(st.floats(lo, hi)),
+        "cv": draw(st.floats(0.2, 2.0)),
+    }
+
+
+@st.composite
+def stages(draw: st.DrawFn, k: int) -> dict[str, Any]:
+    return {
+        "name": f"s{k}",
+        "machines": draw(st.integers(1, 3)),
+        "unit_time": draw(distributions(0.001, 0.08)),
+        "setup_days": draw(st.sampled_from([0.0, 0.05, 0.3])),
+        "setup_cost": draw(st.sampled_from([0.0, 25.0])),
+        "setup_when": draw(st.sampled_from(["every_batch", "variant_change"])),
+        "mtbf_days": draw(st.sampled_from([None, 0.5, 5.0])),
+        "mttr_days": draw(distributions(0.01, 0.5)),
+        "defect_rate": draw(st.sampled_from([0.0, 0.05, 0.4])),
+        "rework": draw(st.booleans()),
+        "shifts": draw(st.integers(1, 3)),
+    }
+
+
+@st.composite
+def factories(draw: st.DrawFn) -> dict[str, Any]:
+    n = draw(st.integers(1, 3))
+    return {
+        "stages": [draw(stages(k)) for k in range(n)],
+        "supplier": {
+            "lead_days": draw(distributions(0.0, 6.0)),
+            "capacity_per_day": draw(st.sampled_from([None, 15.0, 200.0])),
+            "ethical": draw(st.booleans()),
+            "disruptions": draw(
+                st.lists(
+                    st.fixed_dictionaries(
+                        {"day": st.integers(0, 30), "duration_days": st.integers(1, 10)}
+                    ),
+                    max_size=2,
+                )
+            ),
+            "disruption_mtbf_days": draw(st.sampled_from([None, 10.0])),
+        },
+        "initial_stock": draw(st.integers(0, 60)),
+        "initial_material": draw(st.integers(0, 200)),
+        "shipping_days": draw(st.sampled_from([0.0, 1.0, 2.5])),
+        "marketing_cost_per_day": draw(st.sampled_from([0.0, 10.0])),
+    }
+
+
+POLICIES = st.one_of(
+    st.fixed_dictionaries(
+        {
+            "name": st.just("supplier_centric"),
+            "review_days": st.integers(1, 7),
+            "min_lot": st.integers(0, 60),
+            "lead_time_days": st.floats(0.0, 6.0),
+        }
+    ),
+    st.fixed_dictionaries({"name": st.just("demand_centric"), "buffer": st.integers(0, 40)}),
+)
+
+
+@settings(max_examples=60, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(
+    factory=factories(),
+    policy=POLICIES,
+    kind=st.sampled_from(["normal", "poisson", "ar1", "seasonal"]),
+    mean=st.floats(1.0, 30.0),
+    patience=st.sampled_from([None, 0.0, 3.0]),
+    seed=st.integers(0, 2**32 - 1),
+)
+def test_laws_hold_in_factory_runs(
+    factory: dict[str, Any],
+    policy: dict[str, Any],
+    kind: str,
+    mean: float,
+    patience: float | None,
+    seed: int,
+) -> None:
+    s = parse_scenario(
+        {
+            "run": {"days": 40, "warmup_days": 5},
+            "firms": [{"name": "F", "factory": factory, "policy": policy}],
+        }
+    )
+    units = generate_daily(kind, 40, Streams(seed).get("demand"), mean=mean, sd=mean / 3, period=14)  # type: ignore[arg-type]
+    table = daily_table(units)
+    if patience is not None:
+        table["patience_days"] = patience
+    run = FactoryRun(s, "F", table, seed=seed, unit_orders=True)
+    run.run(40)  # check_firm after every day
+    firm = run.firm
+    ts = run.timeseries()
+    assert ts["units_ordered"].sum() == units.sum()
+    assert (ts[["on_hand", "backorders", "wip", "material_on_hand"]] >= 0).all().all()
+    k = run.result(5).summary["firms"]["F"]
+    for key in ("fill_rate", "cycle_service_level", "otif", "unit_fill_rate"):
+        assert k[key] is None or 0.0 <= k[key] <= 1.0
+    assert all(0.0 <= u <= 1.0 + 1e-9 for u in k["utilisation"].values())
+    assert firm.plant.units_completed + firm.plant.units_scrapped <= firm.plant.units_released
+
+
+@settings(max_examples=8, deadline=None)
+@given(factory=factories(), seed=st.integers(0, 10_000))
+def test_laws_hold_in_the_market(factory: dict[str, Any], seed: int) -> None:
+    s = tiny_scenario(**{"run.days": 20, "firms.1.factory": factory})
+    result = run_once(s, seed=seed, agents=False)  # check_firm after every day
+    assert np.isfinite(result.timeseries["profit"]).all()
