@@ -143,15 +143,25 @@ class MarketModel(mesa.Model):
 
     # ------------------------------------------------------------------------------------------
     def offers(self) -> Offers:
-        """Today's offers: each firm's price, ethics, quality and quoted delivery time."""
+        """Today's offers, one per firm and variant: price, ethics, quality, quoted delivery time.
+
+        A firm's first variant is its standard product (customisation 0); every further variant is
+        a customised one (customisation 1), valued by each consumer's customisation preference.
+        """
         for f in self.firms:
             f.quoted_days = f.quote()
+        firm = np.concatenate([np.full(len(f.variants), f.index) for f in self.firms])
+        variant = np.concatenate([np.arange(len(f.variants)) for f in self.firms])
+        fs = [self.firms[i] for i in firm.tolist()]
         return Offers(
-            price=np.array([f.price for f in self.firms]),
-            ethics=np.array([f.ethics for f in self.firms]),
-            quality=np.array([f.quality for f in self.firms]),
-            quoted_days=np.array([f.quoted_days for f in self.firms]),
-            available=np.ones(len(self.firms), dtype=bool),
+            price=np.array([f.price for f in fs]),
+            ethics=np.array([f.ethics for f in fs]).reshape(len(fs), -1),
+            quality=np.array([f.quality for f in fs]),
+            quoted_days=np.array([f.quoted_days for f in fs]),
+            available=np.ones(len(fs), dtype=bool),
+            firm=firm,
+            variant=variant,
+            customisation=(variant > 0).astype(float),
         )
 
     def step(self) -> None:
@@ -201,7 +211,12 @@ class MarketModel(mesa.Model):
                 self.support_today[f.index] = int(mine_s.sum())
             mine = firm_choice == f.index
             deadline = d + f.quoted_days + pop.delay_tolerance[who[mine]] + GRACE_DAYS
+            start = f.orders.n
             f.book(who[mine], offers.variant[choice[mine]].astype(np.int16), deadline)
+            # out of stock: the order waits for production (the consumer was told the quote)
+            ids = np.arange(start, f.orders.n)
+            waits = ids[np.isnan(f.orders.filled[ids])]
+            log.record(EventKind.WAIT, d, f.orders.consumer[waits], f.index, f.quoted_days)
         pop.end_day()
         self.last_choices = firm_choice
         by_gen = pop.share_by_generation(firm_choice, who, len(self.firms))

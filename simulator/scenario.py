@@ -83,6 +83,8 @@ class TraitOverrides(Frozen):
     wtp_mu: Annotated[float, Field(ge=-1.0, le=2.0)] | None = None
     """Mean of the stated willingness-to-pay premium (share of the reference price)."""
     wtp_sigma: Annotated[float, Field(ge=0.0, le=2.0)] | None = None
+    say_do: Annotated[float, Field(ge=0.0, le=1.0)] | None = None
+    """Share of the stated premium actually paid (the say-do discount)."""
     price_sensitivity: Annotated[float, Field(gt=0.0, le=100.0)] | None = None
     """Median utility per unit of price / reference price."""
     value_weights: tuple[NonNegFloat, NonNegFloat, NonNegFloat] | None = None

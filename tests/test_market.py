@@ -114,3 +114,13 @@ def test_scenario_override_reaches_the_model_and_agents_are_views() -> None:
     pop.boycott[7, 1] = True
     assert agent.boycotting == [1]
     assert agent.generation == GENERATIONS[int(pop.generation[7])]
+
+
+def test_say_do_discount_can_be_set_per_generation() -> None:
+    spec = Population(size=1000, traits={"boomers": {"say_do": 0.5}})  # type: ignore[arg-type]
+    gens = np.repeat(np.arange(5, dtype=np.int8), 200)
+    a = draw_traits(gens, np.random.default_rng(4), spec=spec)
+    b = draw_traits(gens, np.random.default_rng(4))
+    boomers = gens == 1
+    np.testing.assert_allclose(a.wtp_values[boomers], b.wtp_values[boomers] * 0.5 / 0.86)
+    np.testing.assert_allclose(a.wtp_values[~boomers], b.wtp_values[~boomers])

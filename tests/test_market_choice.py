@@ -233,3 +233,31 @@ def test_vectorized_choice_equals_per_agent_choice() -> None:
     fast = m.population.choose(who, u, offers)
     slow = np.array([m.agents[int(i)].decide(offers, float(x)) for i, x in zip(who, u, strict=True)])
     np.testing.assert_array_equal(fast, slow)
+
+
+def test_offers_cover_every_variant_and_customisers_choose_custom_variants() -> None:
+    s = tiny_scenario(
+        **{
+            "population.size": 2000,
+            "firms.0.factory.variants": ["standard", "engraved"],
+            "firms.0.factory.initial_stock": 10**5,
+            "firms.1.factory.initial_stock": 10**5,
+        }
+    )
+    m = MarketModel(s, seed=3, agents=False)
+    offers = m.offers()
+    assert offers.firm.tolist() == [0, 0, 1] and offers.variant.tolist() == [0, 1, 0]
+    assert offers.customisation.tolist() == [0.0, 1.0, 0.0]
+    pop = m.population
+    keen = np.arange(pop.n) < pop.n // 2
+    pop.customisation_preference[:] = np.where(keen, 0.5, 0.0)
+    m.run(20)
+    o = m.firms[0].orders
+    custom = o.variant == 1
+    assert custom.sum() > 50
+    is_keen = keen[o.consumer]
+    # the indifferent split evenly between two equal variants; the keen (+0.5 price units, about
+    # +2 utility) take the customised one about e^2 / (1 + e^2) = 0.88 of the time
+    keen_custom = (custom & is_keen).sum() / is_keen.sum()
+    plain_custom = (custom & ~is_keen).sum() / (~is_keen).sum()
+    assert 0.4 < plain_custom < 0.6 and keen_custom > 0.75, (plain_custom, keen_custom)

@@ -26,8 +26,8 @@ class EventKind(IntEnum):
     PURCHASE = 0
     """An order for consumption; value = price paid."""
     WAIT = 1
-    """An order placed knowing it will not ship at once (quoted beyond standard delivery); value =
-    quoted days."""
+    """An order that could not be filled from stock when placed: it waits for production; value =
+    the delivery days quoted."""
     CANCEL = 2
     """An open order given up (patience ran out); value = days waited."""
     DELIVERY = 3

@@ -38,6 +38,7 @@ class GenerationParams:
 
     wtp_mu: np.ndarray
     wtp_sigma: np.ndarray
+    say_do: np.ndarray
     price_sensitivity: np.ndarray
     value_weights: np.ndarray  # (5, 3) mean weights
     delay_zero_share: np.ndarray
@@ -65,6 +66,7 @@ def generation_params(spec: PopulationSpec | None = None) -> GenerationParams:
     base = {
         "wtp_mu": _by_generation(cal["wtp_values"]["mu"]),
         "wtp_sigma": _by_generation(cal["wtp_values"]["sigma"]),
+        "say_do": np.full(len(GENERATIONS), float(cal["say_do"]["value"])),
         "price_sensitivity": _by_generation(cal["price_sensitivity"]["median"]),
         "value_weights": np.array([cal["value_weights"]["mean"][g] for g in GENERATIONS], float),
         "delay_zero_share": _by_generation(dt["zero_share_by_generation"]),
@@ -146,7 +148,7 @@ def draw_traits(
     g = generation
     n = len(g)
     stated = rng.normal(gp.wtp_mu[g], gp.wtp_sigma[g])
-    wtp_values = np.maximum(stated, 0.0) * cal["say_do"]["value"] * value_intensity
+    wtp_values = np.maximum(stated, 0.0) * gp.say_do[g] * value_intensity
     ps = cal["price_sensitivity"]
     price_sensitivity = gp.price_sensitivity[g] * np.exp(ps["log_sd"] * rng.standard_normal(n))
     # Dirichlet rows with per-generation means: normalised gammas (vectorised over generations).

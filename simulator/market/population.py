@@ -417,10 +417,13 @@ class Population:
         free = ~self.boycott[:, j] & ~self.buycott[:, j] & ~self.left[:, j] & ~self.never[:, j]
         first = np.flatnonzero(new_aware & free)
         join_first = first[ub[first] < self.issues.join_chance(propensity[first], j, s)]
-        later = np.flatnonzero(was_aware & free & self.social_media)
-        share = neighbour_share(self.adj, self.degree, declared_then, later)
-        hazard = s.peer_boycott_rate * self.susceptibility[later] * share
-        join_later = later[ub[later] < -np.expm1(-hazard)]
+        if declared_then.any():  # nobody has declared: no peer pressure to compute
+            later = np.flatnonzero(was_aware & free & self.social_media)
+            share = neighbour_share(self.adj, self.degree, declared_then, later)
+            hazard = s.peer_boycott_rate * self.susceptibility[later] * share
+            join_later = later[ub[later] < -np.expm1(-hazard)]
+        else:
+            join_later = np.empty(0, np.int64)
         joined = np.concatenate([join_first, join_later])
         stand[joined, j] = True
         say = joined[self.social_media[joined] & (ud[joined] < self.values_posting[joined])]
@@ -527,8 +530,6 @@ class Population:
         self.recent_firm[buyers] = firm
         self.recent_until[buyers] = day + self.social.recent_days
         self.log.record(EventKind.PURCHASE, day, buyers, firm, offers.price[k])
-        slow = offers.quoted_days[k] > self.choice_params.standard_delivery_days
-        self.log.record(EventKind.WAIT, day, buyers[slow], firm[slow], offers.quoted_days[k][slow])
         skip = who[~bought]
         self.log.record(EventKind.WENT_WITHOUT, day, skip, -1)
         self.next_need[skip] = day + d.e_need[skip] * float(self.spec.retry_days)

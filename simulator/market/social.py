@@ -122,11 +122,16 @@ def neighbour_share(
         flags: one value per consumer (n,) or per consumer and firm (n, F), 0/1 or weights.
         rows: compute only these consumers' shares (default: everyone).
     """
-    a = adj if rows is None else adj[rows]
-    deg = degree if rows is None else degree[rows]
     x = flags.astype(np.float64)
-    counts = a @ x
-    counts = np.asarray(counts)
+    if rows is not None and len(rows) * 8 < adj.shape[0]:
+        counts = np.asarray(adj[rows] @ x)  # few rows: copy just those
+        deg = degree[rows]
+    else:
+        # many rows: one product over the whole matrix beats copying most of it
+        counts = np.asarray(adj @ x)
+        deg = degree
+        if rows is not None:
+            counts, deg = counts[rows], degree[rows]
     scale = np.where(deg > 0, 1.0 / np.maximum(deg, 1), 0.0)
     return counts * (scale if counts.ndim == 1 else scale[:, None])
 
