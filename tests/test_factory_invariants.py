@@ -123,6 +123,8 @@ def test_laws_hold_in_factory_runs(
     ts = run.timeseries()
     assert ts["units_ordered"].sum() == units.sum()
     assert (ts[["on_hand", "backorders", "wip", "material_on_hand"]] >= 0).all().all()
+    daily_util = ts.filter(like="utilisation_").to_numpy()
+    assert ((daily_util >= 0) & (daily_util <= 1 + 1e-9)).all()
     k = run.result(5).summary["firms"]["F"]
     for key in ("fill_rate", "cycle_service_level", "otif", "unit_fill_rate"):
         assert k[key] is None or 0.0 <= k[key] <= 1.0

@@ -53,6 +53,8 @@ def _mm1(n: int, horizon: float) -> None:
     assert_agrees("M/M/1 W", [r.w for r in runs], w, REL, max_half=wide)
     assert_agrees("M/M/1 L", [r.l_time_avg for r in runs], ell, REL, max_half=wide)
     assert_agrees("M/M/1 throughput", [r.throughput for r in runs], lam, REL, max_half=0.01)
+    util = [r.plant.stages[0].utilisation() for r in runs]
+    assert_agrees("M/M/1 utilisation", util, rho, REL, max_half=0.01)
     # Little's law within each run: time-average WIP = throughput x mean flow time
     for r in runs:
         assert r.l_time_avg == pytest.approx(r.throughput * r.w, rel=0.01)

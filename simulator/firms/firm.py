@@ -56,6 +56,8 @@ class DayRecord:
     completed: int = 0
     scrapped: int = 0
     wip_unit_days: float = 0.0
+    stages: dict[str, tuple[float, int]] = field(default_factory=dict)
+    """Per stage: (utilisation over the day, units queued at its end)."""
     money: dict[str, float] = field(default_factory=lambda: dict.fromkeys(LEDGER_ITEMS, 0.0))
 
 
@@ -110,6 +112,7 @@ class Firm:
         self._completed_basis = 0
         self._scrapped_basis = 0
         self._wip_area_basis = 0.0
+        self._stage_basis = [(0.0, 0.0) for _ in self.plant.stages]
 
     # --- the market side -------------------------------------------------------------------------
     def quote(self) -> float:
@@ -211,6 +214,11 @@ class Firm:
         area = plant.wip_area_now()
         rec.wip_unit_days = area - self._wip_area_basis
         self._wip_area_basis = area
+        for i, st in enumerate(plant.stages):
+            busy, cap = st.busy_now(), st.machine_days()
+            b0, c0 = self._stage_basis[i]
+            rec.stages[st.name] = ((busy - b0) / (cap - c0) if cap > c0 else 0.0, st.units_waiting)
+            self._stage_basis[i] = (busy, cap)
         rec.money["holding_cost"] += float(self.on_hand.sum()) * spec.holding_cost_per_day
         rec.money["backorder_cost"] += self.backorders() * spec.backorder_cost_per_day
         overtime = plant.overtime_machine_shifts() * spec.overtime_cost_per_machine_shift
@@ -243,6 +251,8 @@ class Firm:
             "backorders": self.backorders(),
             "wip": plant.units_in_process,
             "wip_unit_days": rec.wip_unit_days,
+            **{f"utilisation_{name}": u for name, (u, _) in rec.stages.items()},
+            **{f"queue_{name}": q for name, (_, q) in rec.stages.items()},
             "material_on_hand": int(plant.material.level),
             "material_on_order": plant.material_on_order,
             "inventory_position": self.inventory_position(),

@@ -78,6 +78,8 @@ class Stage:
         """Variant each machine is set up for (-1: none yet)."""
         self._free = list(range(c))
         self._retire = 0
+        self._busy_since: dict[int, float] = {}
+        """Machine -> time it took its current batch (busy time not yet booked)."""
         self.n_machines = c
         """Machines now (the planner may change it: :meth:`set_machines`)."""
         self._machine_days = 0.0
@@ -164,6 +166,11 @@ class Stage:
                 drop -= 1
             self._retire += drop
 
+    def busy_now(self) -> float:
+        """Machine-days busy until now, batches still on a machine included."""
+        now = self.env.now
+        return self.busy_time + sum(now - t for t in self._busy_since.values())
+
     def machine_days(self) -> float:
         """Machine-days of capacity from the start until now (machines in use x days)."""
         return self._machine_days + self.n_machines * (self.env.now - self._machines_since)
@@ -230,6 +237,7 @@ class Stage:
                 yield req
                 machine = self._take(wo.variant)
                 acquired = t_work = env.now
+                self._busy_since[machine] = acquired
                 if started < 0:
                     started = acquired
                     self.units_waiting -= qty_in
@@ -257,6 +265,7 @@ class Stage:
             finally:
                 if machine >= 0:
                     self.busy_time += env.now - acquired
+                    del self._busy_since[machine]
                     self._give_back(machine)
                 self.machines.release(req)
         self.units_in_service -= qty_in
@@ -327,4 +336,4 @@ class Stage:
         """Share of machine time (machines in use x days so far) spent setting up or processing."""
         del elapsed  # kept for callers; capacity is integrated over time (machines may change)
         cap = self.machine_days()
-        return self.busy_time / cap if cap > 0 else 0.0
+        return self.busy_now() / cap if cap > 0 else 0.0
