@@ -25,12 +25,14 @@ Rules covered (those of ``MarketModel.step`` at this file's commit, for scenario
 virtue events): give-ups after the quote plus tolerance plus a grace period, with a possible
 complaint; deliveries (late or defective ones dissatisfy; a possible post; the next need after the
 consumer's own need interval); perceived reputations drifting to the public one and moved by the
-neighbours' posts (word of mouth); the logit choice over price, value alignment, quoted delay,
+neighbours' posts (word of mouth); the logit choice over every offer (firm x variant; the offers and
+the firms' daily rows come from the model's own code) by price, value alignment, quoted delay,
 customisation, quality, perceived reputation, the share of neighbours who bought each firm lately
 and loyalty to a satisfying last purchase, with an outside option; values posts after aligned
-purchases; retries after going without; demand shifts and supply disruptions; the event log (a list
-of tuples here). Not covered: awareness, boycotts, buycotts and support purchases, which only start
-with a scandal or virtue event; :class:`NaiveMarket` refuses such scenarios rather than differ.
+purchases; a WAIT event when an order cannot ship from stock; retries after going without; demand
+shifts and supply disruptions; the event log (a list of tuples here). Not covered: awareness,
+boycotts, buycotts and support purchases, which only start with a scandal or virtue event;
+:class:`NaiveMarket` refuses such scenarios rather than differ.
 """
 
 from __future__ import annotations
@@ -43,12 +45,12 @@ import numpy as np
 import simpy
 
 from simulator.events import EventSchedule
-from simulator.firms.firm import COST_ITEMS, LEDGER_ITEMS, Firm
+from simulator.firms.firm import Firm
 from simulator.market.choice import QUALITY_WEIGHT, REPUTATION_WEIGHT, Offers
 from simulator.market.eventlog import EventKind, EventLog
 from simulator.market.population import Population
 from simulator.market.social import build_network
-from simulator.model import GRACE_DAYS
+from simulator.model import GRACE_DAYS, MarketModel
 from simulator.policies import registry
 from simulator.rng import Streams
 from simulator.scenario import GENERATIONS, Scenario
@@ -215,12 +217,12 @@ class NaiveConsumer(mesa.Agent):
         m.orders_by_gen[self.generation][f] += 1
         price = float(offers.price[k])
         m.log.append((EventKind.PURCHASE, day, self.row, f, price))
-        quoted = float(offers.quoted_days[k])
-        if quoted > m.choice_params.standard_delivery_days:
-            m.log.append((EventKind.WAIT, day, self.row, f, quoted))
         deadline = day + firm.quoted_days + self.tolerance + GRACE_DAYS
         variant = np.array([offers.variant[k]], dtype=np.int16)
+        start = firm.orders.n
         firm.book(np.array([self.row]), variant, np.array([deadline]))
+        if math.isnan(firm.orders.filled[start]):  # out of stock: the order waits for production
+            m.log.append((EventKind.WAIT, day, self.row, f, firm.quoted_days))
         if m.social.enabled and self.social_media:
             ethics = offers.ethics[k]
             align = sum(self.weights[d] * float(ethics[d]) for d in range(len(self.weights)))
@@ -340,16 +342,8 @@ class NaiveMarket(mesa.Model):
         self.e_need = r.standard_exponential(n).tolist()
 
     def offers(self) -> Offers:
-        """Today's offers (the same as the model's)."""
-        for f in self.firms:
-            f.quoted_days = f.quote()
-        return Offers(
-            price=np.array([f.price for f in self.firms]),
-            ethics=np.array([f.ethics for f in self.firms]),
-            quality=np.array([f.quality for f in self.firms]),
-            quoted_days=np.array([f.quoted_days for f in self.firms]),
-            available=np.ones(len(self.firms), dtype=bool),
-        )
+        """Today's offers: the model's own rule (it reads only the firms)."""
+        return MarketModel.offers(self)  # type: ignore[arg-type]
 
     def step(self) -> None:
         """One day, in the model's documented order of events."""
@@ -419,27 +413,12 @@ class NaiveMarket(mesa.Model):
         for f in self.firms:
             rec = f.close_day()
             share = rec.orders / buyers if buyers else 0.0
-            money = rec.money
             self.rows.append(
                 {
                     "day": d,
                     "firm": f.name,
-                    "orders": rec.orders,
-                    "units_ordered": rec.units_ordered,
-                    "units_shipped": rec.units_shipped,
-                    "filled_from_stock": rec.filled_from_stock,
-                    "cancelled": rec.cancelled,
-                    "released": rec.released,
-                    "on_hand": int(f.on_hand.sum()),
-                    "backorders": f.backorders(),
-                    "wip": f.plant.units_in_process,
-                    "material_on_hand": int(f.plant.material.level),
-                    "inventory_position": f.inventory_position(),
-                    "quoted_days": f.quoted_days,
-                    "price": f.price,
+                    **f.day_row(rec),
                     "market_share": share,
-                    **{k: money[k] for k in LEDGER_ITEMS},
-                    "profit": money["revenue"] - sum(money[k] for k in COST_ITEMS),
                     **{f"orders_{g}": self.orders_by_gen[k][f.index] for k, g in enumerate(GENERATIONS)},
                 }
             )
