@@ -280,3 +280,33 @@ def test_factory_run_is_reproducible_and_checks_its_books() -> None:
         firm.books["revenue"] - sum(v for k, v in firm.books.items() if k != "revenue")
     )
     assert firm.plant.units_scrapped > 0 and firm.plant.stages[0].failures > 0
+
+
+def test_factory_run_keeps_the_models_order_of_events() -> None:
+    """A batch finishing at exactly t = 1 is in stock before day 1's orders are booked; an order
+    whose patience ran out is cancelled at the start of the next day, before that day's orders."""
+    from simulator.demand import daily_table
+
+    s = parse_scenario(
+        {
+            "run": {"days": 10, "warmup_days": 1},
+            "firms": [
+                {
+                    "name": "F",
+                    # weekly reviews at 0.5 and 7.5 release nothing here; the quote is shipping
+                    "policy": {"name": "supplier_centric", "review_days": 7, "quoted_days": 1.0},
+                    "factory": {"initial_stock": 0, "unit_time": det(0.5), "shipping_days": 1.0},
+                }
+            ],
+        }
+    )
+    table = daily_table(np.array([0, 2, 0, 0, 0]))
+    table.loc[len(table)] = {"day": 2, "variant": 0, "quantity": 50, "patience_days": 0.0}
+    run = FactoryRun(s, "F", table, seed=0)
+    run.firm.release(0, 2)  # two units at 0.5 days each: complete at exactly t = 1.0
+    run.run(5)
+    o = run.firm.orders
+    assert (1.0, "complete", 0, 2) in run.firm.plant.log
+    assert o.from_stock[0] and o.filled[0] == 1.0  # booked at 1.0 after the completion
+    # the day-2 order of 50 (deadline 2 + quote 1 + patience 0 = 3) is cancelled at the start of day 4
+    assert o.cancelled[1] == 4.0 and np.isnan(o.filled[1])
