@@ -74,6 +74,7 @@ def factories(draw: st.DrawFn) -> dict[str, Any]:
         "initial_material": draw(st.integers(0, 200)),
         "shipping_days": draw(st.sampled_from([0.0, 1.0, 2.5])),
         "marketing_cost_per_day": draw(st.sampled_from([0.0, 10.0])),
+        "variants": draw(st.sampled_from([["standard"], ["standard", "custom"]])),
     }
 
 
@@ -115,6 +116,8 @@ def test_laws_hold_in_factory_runs(
     )
     units = generate_daily(kind, 40, Streams(seed).get("demand"), mean=mean, sd=mean / 3, period=14)  # type: ignore[arg-type]
     table = daily_table(units)
+    if len(factory["variants"]) > 1:  # on about a third of the days the orders are for the custom one
+        table["variant"] = (Streams(seed).get("variants").random(len(table)) < 0.35).astype(np.int16)
     if patience is not None:
         table["patience_days"] = patience
     run = FactoryRun(s, "F", table, seed=seed, unit_orders=True)

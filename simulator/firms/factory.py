@@ -90,6 +90,8 @@ class Plant:
         self.units_completed = 0
         self.units_scrapped = 0
         self.units_waiting_material = 0
+        self.in_process_by_variant = np.zeros(len(spec.variants), dtype=np.int64)
+        """Units of each variant in the plant (released, not yet finished or scrapped)."""
         self.work_orders = 0
         # Little's law on the sample path: WIP area, time spent by units that left, release times
         # of the units still inside.
@@ -155,6 +157,7 @@ class Plant:
         now = self.env.now
         self._wip_to_now()
         self.units_released += qty
+        self.in_process_by_variant[variant] += qty
         self._inside_release_sum += qty * now
         row = self.orders.append(variant=variant, qty=qty, good=0, released=now, completed=np.nan)
         wo = WorkOrder(row, variant, qty, now)
@@ -214,6 +217,7 @@ class Plant:
     def _leave(self, wo: WorkOrder, units: int) -> None:
         self._wip_to_now()
         self.exited_time += units * (self.env.now - wo.released)
+        self.in_process_by_variant[wo.variant] -= units
         self._inside_release_sum -= units * wo.released
 
     def _receive(self, qty: int) -> None:

@@ -185,9 +185,15 @@ class Firm:
         """Units ordered and waiting for stock."""
         return sum(self.orders.backlog_units(v) for v in range(len(self.variants)))
 
-    def inventory_position(self) -> int:
-        """On hand + in process (on order from the plant) - backorders."""
-        return int(self.on_hand.sum()) + self.plant.units_in_process - self.backorders()
+    def inventory_position(self, variant: int | None = None) -> int:
+        """On hand + in process (on order from the plant) - backorders; of one variant if given."""
+        if variant is None:
+            return int(self.on_hand.sum()) + self.plant.units_in_process - self.backorders()
+        return (
+            int(self.on_hand[variant])
+            + int(self.plant.in_process_by_variant[variant])
+            - self.orders.backlog_units(variant)
+        )
 
     def sales_history(self) -> list[int]:
         """Units ordered per day as the sales records show them now: closed days, then today so far.

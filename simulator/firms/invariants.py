@@ -54,6 +54,8 @@ def plant_problems(p: Plant) -> list[str]:
             f"plant: started {p.units_released} != finished {p.units_completed} + scrapped "
             f"{p.units_scrapped} + in process {inside}"
         )
+    if int(p.in_process_by_variant.sum()) != inside or (p.in_process_by_variant < 0).any():
+        problems.append(f"plant: in process by variant {p.in_process_by_variant.tolist()} != {inside}")
     located = p.units_waiting_material + sum(s.units_waiting + s.units_in_service for s in p.stages)
     if located != inside:
         problems.append(f"plant: {inside} units in process but {located} found at the stages")
@@ -103,6 +105,9 @@ def order_problems(firm: Firm) -> list[str]:
     backorders = firm.backorders()
     if backorders < 0:
         problems.append("negative backorders")
+    by_variant = sum(firm.inventory_position(v) for v in range(len(firm.variants)))
+    if by_variant != on_hand + p.units_in_process - backorders:
+        problems.append("inventory positions by variant do not add up to the firm's")
     ip = on_hand + p.units_in_process - backorders
     if firm.inventory_position() != ip:
         problems.append(
