@@ -102,7 +102,7 @@ def _kpi_figure(table: pd.DataFrame, policies: list[str], path: Path, title: str
                 capsize=4,
             )
         ax.set_yticks(range(len(policies)), policies)
-        ax.set_ylim(-0.6, len(policies) - 0.4)
+        ax.set_ylim(len(policies) - 0.4, -0.6)  # first policy on top, as in the table
         ax.set_title(KPI_LABELS.get(kpi, kpi), fontsize=10)
         ax.grid(axis="x", alpha=0.3)
     for ax in list(axes.flat)[len(kpis) :]:
@@ -115,7 +115,11 @@ def _difference_figure(diffs: pd.DataFrame, path: Path, title: str) -> Path:
     kpis = list(dict.fromkeys(diffs["kpi"]))
     ncol = 3
     nrow = math.ceil(len(kpis) / ncol)
-    fig, axes = plt.subplots(nrow, ncol, figsize=(10, 2.2 * nrow), squeeze=False)
+    pairs = list(dict.fromkeys(f"{b} - {a}" for a, b in zip(diffs["a"], diffs["b"], strict=True)))
+    one = len(pairs) == 1
+    fig, axes = plt.subplots(
+        nrow, ncol, figsize=(10 if one else 12, (1.8 if one else 2.4) * nrow), squeeze=False
+    )
     for ax, kpi in zip(axes.flat, kpis, strict=False):
         t = diffs[diffs["kpi"] == kpi].reset_index(drop=True)
         for i, r in t.iterrows():
@@ -129,13 +133,16 @@ def _difference_figure(diffs: pd.DataFrame, path: Path, title: str) -> Path:
                 capsize=4,
             )
         ax.axvline(0, color="black", lw=0.8)
-        ax.set_yticks(range(len(t)), [f"{r['b']} - {r['a']}" for _, r in t.iterrows()], fontsize=8)
-        ax.set_ylim(-0.6, len(t) - 0.4)
+        # One pair: its name goes in the title, not beside every panel.
+        ax.set_yticks(
+            range(len(t)), [] if one else [f"{r['b']} - {r['a']}" for _, r in t.iterrows()], fontsize=7
+        )
+        ax.set_ylim(len(t) - 0.4, -0.6)  # first pair on top, as in the table
         ax.set_title(KPI_LABELS.get(kpi, kpi), fontsize=10)
         ax.grid(axis="x", alpha=0.3)
     for ax in list(axes.flat)[len(kpis) :]:
         ax.axis("off")
-    fig.suptitle(title, fontsize=11)
+    fig.suptitle(f"{title}: {pairs[0]}" if one else title, fontsize=11)
     return _save(fig, path)
 
 
@@ -311,6 +318,24 @@ def build_sections(exp: analysis.Loaded) -> list[Section]:
         f"point (common random numbers). {m['days']} days per run; KPIs exclude the first "
         f"{m['warmup_days']} days (warm-up). {len(points)} design point(s), {m['runs']} runs."
     )
+    used = m.get("policy_settings", {})
+    if used:
+        setup.tables.append(
+            (
+                "Policies as run (parameters that differ from the policy's defaults; firm settings)",
+                pd.DataFrame(
+                    [
+                        {
+                            "label": lab,
+                            "policy": u["policy"],
+                            "parameters": u["parameters"],
+                            "firm settings": u["firm"],
+                        }
+                        for lab, u in used.items()
+                    ]
+                ),
+            )
+        )
     n_runs = exp.index["run_id"].nunique()
     if n_runs < m["runs"]:
         setup.text.append(

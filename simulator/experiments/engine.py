@@ -128,6 +128,7 @@ def manifest(exp: Experiment, kind: str) -> dict[str, Any]:
         "points": [{"point": p.index, "values": p.values} for p in exp.points],
         "replications": exp.spec.replications,
         "seeds": [{"entropy": str(s.entropy), "spawn_key": list(s.spawn_key)} for s in seeds],
+        "policy_settings": policy_settings(exp),
         "runs": len(exp.points) * len(exp.labels) * exp.spec.replications,
         "days": exp.base.run.days,
         "warmup_days": exp.base.run.warmup_days,
@@ -135,6 +136,24 @@ def manifest(exp: Experiment, kind: str) -> dict[str, Any]:
         "git_commit": git_commit(),
         "created": now_iso(),
     }
+
+
+def policy_settings(exp: Experiment) -> dict[str, dict[str, str]]:
+    """Per policy label: the policy, its parameters that differ from the defaults, its firm settings."""
+    from simulator.policies import registry
+
+    idx = [f.name for f in exp.base.firms].index(exp.firm)
+    out = {}
+    for pol in exp.spec.policies:
+        used = exp.scenario_for(exp.points[0], pol).firms[idx].policy
+        defaults = registry.params_model(used.name)().model_dump(mode="json")
+        changed = {k: v for k, v in used.model_dump(mode="json").items() if defaults.get(k) != v}
+        out[pol.label] = {
+            "policy": used.name,
+            "parameters": ", ".join(f"{k}={v}" for k, v in changed.items()) or "defaults",
+            "firm": ", ".join(f"{k}={v}" for k, v in pol.firm_settings.items()) or "as in the scenario",
+        }
+    return out
 
 
 def prepare_folder(folder: Path, exp: Experiment, kind: str, resume: bool) -> None:
