@@ -235,9 +235,8 @@ def _response_figure(exp: analysis.Loaded, resp: pd.DataFrame, path: Path) -> Pa
         ax.set_ylabel(f"{KPI_LABELS.get(kpi, kpi)} of {exp.firm}")
         ax.grid(alpha=0.3)
         ax.legend(fontsize=8)
-    fig.suptitle(
-        f"Response of {kpi} per policy (mean and 95% t-interval over replications)", fontsize=10
-    )
+    what = "mean and 95% t-interval" if len(params) == 1 else "mean at each design point"
+    fig.suptitle(f"Response of {kpi} per policy ({what} over replications)", fontsize=10)
     return _save(fig, path)
 
 
@@ -277,6 +276,10 @@ def _heatmap_figure(exp: analysis.Loaded, curve: pd.DataFrame, a: str, b: str, p
     im = ax.imshow(grid.to_numpy(), origin="lower", aspect="auto", cmap="RdBu", vmin=-v, vmax=v)
     ax.set_xticks(range(len(grid.columns)), [f"{x:.3g}" for x in grid.columns])
     ax.set_yticks(range(len(grid.index)), [f"{x:.3g}" for x in grid.index])
+    for (i, j), val in np.ndenumerate(grid.to_numpy()):
+        if np.isfinite(val):
+            colour = "white" if abs(val) > 0.6 * v else "black"
+            ax.text(j, i, f"{val:,.0f}", ha="center", va="center", fontsize=8, color=colour)
     if grid.shape[0] > 1 and grid.shape[1] > 1:
         ax.contour(grid.to_numpy(), levels=[0], colors="black", linewidths=1.2)
     ax.set_xlabel(_short(p))
