@@ -239,8 +239,8 @@ def test_golden_values_under_a_seed() -> None:
     assert plant.stages[1].visits["finished"][-1] == pytest.approx(GOLDEN_LAST, rel=1e-12)
 
 
-GOLDEN = (696, 39, 28, 838, 40.0)
-GOLDEN_LAST = 22.95420134466854
+GOLDEN = (695, 40, 28, 838, 40.0)
+GOLDEN_LAST = 22.955245773157024
 
 
 def test_invariant_breach_is_loud() -> None:
@@ -310,3 +310,33 @@ def test_factory_run_keeps_the_models_order_of_events() -> None:
     assert o.from_stock[0] and o.filled[0] == 1.0  # booked at 1.0 after the completion
     # the day-2 order of 50 (deadline 2 + quote 1 + patience 0 = 3) is cancelled at the start of day 4
     assert o.cancelled[1] == 4.0 and np.isnan(o.filled[1])
+
+
+def test_a_preempted_batch_waits_for_a_free_machine_and_never_takes_a_running_one() -> None:
+    """Two machines busy with A (from 0) and B (from 0.1), a day's work each. At 0.5 a machine fails
+    for 0.25 days and takes B's machine (the later batch); B resumes when the repair ends (0.75)
+    and finishes at 1.35, while A is left alone and finishes at 1.0. (Were B allowed to take A's
+    machine, A would finish at 1.25 and B at 1.1.)"""
+    env, plant, _ = build(
+        stages=[{"name": "s", "machines": 2, "unit_time": det(1.0), "mtbf_days": 1e12}]
+    )
+    stage = plant.stages[0]
+    plant.release(0, 1)  # A
+    env.run(until=0.1)
+    plant.release(0, 1)  # B
+
+    def failure() -> Any:
+        yield env.timeout(0.4)
+        req, machine = yield from stage._hold()
+        yield env.timeout(0.25)
+        stage._give_back(machine)
+        stage.machines.release(req)
+
+    env.process(failure())
+    env.run(until=3)
+    v = stage.visits
+    assert dict(zip(v["work_order"].tolist(), v["finished"].tolist(), strict=True)) == {
+        0: 1.0,
+        1: pytest.approx(1.35),
+    }
+    assert stage.busy_time == pytest.approx(2.0)

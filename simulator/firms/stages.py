@@ -227,7 +227,8 @@ class Stage:
         done = False
         while not done:
             if self.preemptive:
-                req = self.machines.request(priority=priority)  # type: ignore[call-arg]
+                # a batch waits its turn (resumed ones first) but never takes a machine from another
+                req = self.machines.request(priority=priority, preempt=False)  # type: ignore[call-arg]
             else:
                 req = self.machines.request()
             machine = -1
