@@ -2,10 +2,14 @@
 
 from __future__ import annotations
 
+from pathlib import Path
+
 import numpy as np
 import pandas as pd
+import pytest
 
 from simulator.market.eventlog import EventKind
+from simulator.market.figures import boycott_figure
 from simulator.model import MarketModel
 from simulator.scenario import Scenario
 from tests.conftest import tiny_scenario
@@ -180,3 +184,15 @@ def test_vectorized_day_equals_per_agent_day_on_the_same_draws() -> None:
         np.testing.assert_array_equal(getattr(p, col), getattr(q, col), err_msg=col)
     np.testing.assert_allclose(p.reputation, q.reputation, atol=1e-12)
     np.testing.assert_allclose(p.next_need, q.next_need, atol=1e-9)
+
+
+def test_boycott_figure_from_a_runs_tables(tmp_path: Path) -> None:
+    m = MarketModel(_market([SCANDAL], **{"run.days": 30}), seed=1, agents=False)
+    m.run(30)
+    fig = boycott_figure(m.market_series(), m.timeseries(), "Push")
+    top = fig.axes[0]
+    np.testing.assert_allclose(top.lines[1].get_ydata(), m.market_series()["boycott:Push"])
+    fig.savefig(tmp_path / "b.png")
+    assert (tmp_path / "b.png").stat().st_size > 10_000
+    with pytest.raises(KeyError, match="boycott:Push"):
+        boycott_figure(m.market_series().drop(columns=["boycott:Push"]), m.timeseries(), "Push")

@@ -1,0 +1,59 @@
+"""Figures of the market side: how a boycott rises and fades, drawn from a run's tidy tables.
+
+Like the chart on a newsroom wall after a scandal: the share of consumers who have heard of it, the
+share boycotting the firm today and the share lost for good, above the firm's share of orders. The
+figure is made from the run folder's tables (``market.parquet``, ``timeseries.parquet``), never from
+the model's internal objects, so a report can draw it for any finished run.
+"""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING
+
+import pandas as pd
+
+if TYPE_CHECKING:
+    from matplotlib.figure import Figure
+
+
+def boycott_figure(
+    market: pd.DataFrame, timeseries: pd.DataFrame, firm: str, title: str | None = None
+) -> Figure:
+    """Awareness, boycott and never-return shares of ``firm`` (top) and its share of orders (bottom).
+
+    Args:
+        market: the run's market table (one row per day; columns ``aware:FIRM`` and so on).
+        timeseries: the run's per-firm table (``day``, ``firm``, ``orders``).
+        firm: the firm's name.
+        title: the figure's title (default: names the firm).
+
+    Raises:
+        KeyError: the tables have no boycott columns for ``firm``.
+    """
+    from matplotlib.figure import Figure
+
+    cols = [f"{k}:{firm}" for k in ("aware", "boycott", "never")]
+    missing = [c for c in cols if c not in market.columns]
+    if missing:
+        raise KeyError(f"no column {missing[0]!r} in the market table")
+    fig = Figure(figsize=(9, 6.5))
+    top, bottom = fig.subplots(2, 1, sharex=True)
+    day = market["day"]
+    top.plot(day, market[cols[0]], color="0.6", label="aware of the issue")
+    top.plot(day, market[cols[1]], color="C3", lw=2, label="boycotting now")
+    top.plot(day, market[cols[2]], color="k", ls="--", label="will never return")
+    top.set_ylabel("share of consumers")
+    top.set_ylim(0, 1)
+    top.legend(loc="center right")
+    top.set_title(title or f"Boycott of {firm}")
+    orders = timeseries.pivot(index="day", columns="firm", values="orders")
+    share = orders.div(orders.sum(axis=1).where(lambda s: s > 0), axis=0)
+    share = share.rolling(7, min_periods=1).mean()
+    for name in share.columns:
+        bottom.plot(share.index, share[name], lw=2 if name == firm else 1, label=str(name))
+    bottom.set_ylabel("share of orders (7-day mean)")
+    bottom.set_xlabel("day")
+    bottom.set_ylim(0, 1)
+    bottom.legend(loc="upper right")
+    fig.tight_layout()
+    return fig
