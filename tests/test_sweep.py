@@ -156,11 +156,8 @@ def test_a_sweep_killed_with_sigkill_resumes_to_the_same_index(tmp_path: Path) -
     assert sorted(p.name for p in runs.iterdir()) == sorted(p.name for p in (full / "runs").iterdir())
 
     # Without --resume an existing folder is refused; a different sweep in it is refused too.
-    again = subprocess.run(
-        _cli("sweep", str(f), "--out", str(broken)), env=env, capture_output=True, text=True
-    )
-    assert again.returncode == 2 and "--resume" in again.stderr
+    again = runner.invoke(app, ["sweep", str(f), "--out", str(broken)])
+    assert again.exit_code == 2 and "--resume" in again.output
     f.write_text(f.read_text().replace("seed = 4", "seed = 5"))
-    other = subprocess.run(_cli("sweep", str(f), "--out", str(broken), "--resume"), env=env,
-                           capture_output=True, text=True)  # fmt: skip
-    assert other.returncode == 2 and "different experiment" in other.stderr
+    other = runner.invoke(app, ["sweep", str(f), "--out", str(broken), "--resume"])
+    assert other.exit_code == 2 and "different experiment" in other.output
