@@ -63,7 +63,7 @@ def _write(tmp_path: Path, text: str, size: int = 400) -> Path:
             "design: points: Sobol's base sample must be a power of 2",
         ),
         (('firm = "PullCo"', 'firm = "Nobody"'), "firm: no firm named 'Nobody'"),
-        (("days = 40", "days = 5"), "days"),
+        (("days = 40", "days = 5"), "warmup_days: warmup_days (10) must be < days (5)"),
     ],
 )
 def test_malformed_sweep_file_exits_2_with_the_field_path(

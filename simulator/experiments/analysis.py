@@ -132,7 +132,11 @@ def response(exp: Loaded, kpi: str | None = None, level: float = 0.95) -> pd.Dat
         iv = t_interval(g[kpi].to_numpy(dtype=float), level)
         vals = {p: float(g[p].iloc[0]) for p in exp.parameters}
         out.append({"point": point, "policy": pol, **vals, **iv.as_dict()})
-    return pd.DataFrame(out)
+    df = pd.DataFrame(out)
+    if df.empty:
+        return df
+    order = {p: i for i, p in enumerate(exp.policies)}
+    return df.sort_values(["point", "policy"], key=lambda c: c.map(order) if c.name == "policy" else c)
 
 
 def difference_matrix(

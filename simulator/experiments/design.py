@@ -335,9 +335,8 @@ def parse_experiment(data: dict[str, Any], source: str, base_dir: Path | None = 
         try:
             base = base.with_overrides(overrides)
         except ScenarioError as err:
-            raise ScenarioError(
-                source, [("days" if "days" in p else p, m) for p, m in err.problems]
-            ) from None
+            field = {"run.days": "days", "run.warmup_days": "warmup_days", "run": "warmup_days"}
+            raise ScenarioError(source, [(field.get(p, p), m) for p, m in err.problems]) from None
     names = [f.name for f in base.firms]
     firm = spec.firm if spec.firm is not None else names[0]
     if firm not in names:
@@ -356,9 +355,9 @@ def parse_experiment(data: dict[str, Any], source: str, base_dir: Path | None = 
             try:
                 exp.scenario_for(point, pol)
             except ScenarioError as err:
-                where = ", ".join(f"{k}={v:g}" for k, v in point.values.items()) or "the base scenario"
+                at = ", ".join(f"{k}={v:g}" for k, v in point.values.items()) or "the base scenario"
                 raise ScenarioError(
-                    source, [(f"policies.{i}", f"at {where}: {m}") for m in err.lines()]
+                    source, [(f"policies.{i}", f"at {at}: {m}") for m in err.lines()]
                 ) from None
     return exp
 
