@@ -14,7 +14,7 @@ for p in python3.13 python3.12 python3 \
 done; exit 1
 endef
 
-.PHONY: run test lint bench sweep-demo clean
+.PHONY: run test lint bench bench-large sweep-demo clean
 
 $(STAMP): pyproject.toml
 	@base=$$( $(find_python) ) || { echo "No working Python >= 3.12 found. Install one (for example 'pyenv install 3.12') and run make again." >&2; exit 1; }; \
@@ -34,6 +34,20 @@ lint: $(STAMP)
 	$(VENV)/bin/ruff check simulator tests
 	$(VENV)/bin/ruff format --check simulator tests
 	$(VENV)/bin/mypy
+
+# Performance: the model against a naive per-agent Mesa market, the choice kernel, the baseline
+# year and sweeps with 1 and 2 workers (about 15 min); bench-large adds a million consumers for a
+# year (about 15 min more). Both rewrite benchmarks/RESULTS.md from everything measured so far.
+BENCH_STAMP := $(VENV)/.bench-installed
+$(BENCH_STAMP): $(STAMP) pyproject.toml
+	$(PY) -m pip install --quiet -e '.[dev,bench]'
+	@touch $(BENCH_STAMP)
+
+bench: $(BENCH_STAMP)
+	$(PY) -m benchmarks.run_bench
+
+bench-large: $(BENCH_STAMP)
+	$(PY) -m benchmarks.run_bench --large
 
 # A small sweep over the strength of value-driven buying, push vs pull-ethical, with its report and
 # tipping point (about half a minute on 2 cores); the folder name is printed at the end.

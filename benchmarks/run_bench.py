@@ -31,8 +31,9 @@ import subprocess
 import sys
 import tempfile
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from concurrent.futures import Executor, ProcessPoolExecutor
+from contextlib import contextmanager
 from datetime import UTC, datetime
 from importlib import metadata
 from pathlib import Path
@@ -171,6 +172,10 @@ def child_main(spec: dict[str, Any]) -> dict[str, Any]:
         r = run_model(spec["n"], spec["days"], spec["agents"])
     elif spec["impl"] == "naive":
         r = run_naive(spec["n"], spec["days"])
+    elif spec["impl"] == "sweep":
+        out["sweep"] = sweep(spec["workers"], spec["replications"], spec["days"])
+        out["peak_rss_mb"] = rss_mb()[1]
+        return out
     elif spec["impl"] == "run_once":
         from simulator.experiments.run import run_once
 
@@ -190,9 +195,16 @@ def child_main(spec: dict[str, Any]) -> dict[str, Any]:
     return out
 
 
-def in_child(spec: dict[str, Any], timeout: float = 1800) -> dict[str, Any]:
-    """Run :func:`child_main` in a fresh interpreter."""
+ONE_BLAS_THREAD = {"OPENBLAS_NUM_THREADS": "1", "OMP_NUM_THREADS": "1", "MKL_NUM_THREADS": "1"}
+"""Environment that keeps numpy's BLAS to one thread (set before numpy is imported)."""
+
+
+def in_child(
+    spec: dict[str, Any], timeout: float = 3600, extra_env: dict[str, str] | None = None
+) -> dict[str, Any]:
+    """Run :func:`child_main` in a fresh interpreter (with ``extra_env`` added to its environment)."""
     env = dict(os.environ, PYTHONPATH=os.pathsep.join([str(ROOT), os.environ.get("PYTHONPATH", "")]))
+    env.update(extra_env or {})
     proc = subprocess.run(
         [sys.executable, "-m", "benchmarks.run_bench", "--child", json.dumps(spec)],
         cwd=ROOT,
@@ -213,17 +225,12 @@ def _run_once_kwargs(agents: bool) -> dict[str, Any]:
 
 
 # --- sweeps ---------------------------------------------------------------------------------------
-def sweep_task(seed: int, n: int, days: int) -> tuple[float, float, Any, Any]:
-    """One sweep run (the baseline at ``n`` consumers with its own seed).
-
-    Returns (wall s, CPU s, KPIs, daily series): the tables travel back to the parent, as in a sweep.
-    """
+def sweep_task(seed: int, n: int, days: int) -> tuple[Any, Any]:
+    """One run of a plain sweep (the baseline at ``n`` consumers, its own seed): (KPIs, daily series)."""
     from simulator.experiments.run import run_once
 
-    sc = scenario(n, days, seed=seed)
-    w0, c0 = time.perf_counter(), time.process_time()
-    result = run_once(sc, **_run_once_kwargs(agents=False))
-    return time.perf_counter() - w0, time.process_time() - c0, result.summary, result.timeseries
+    result = run_once(scenario(n, days, seed=seed), **_run_once_kwargs(agents=False))
+    return result.summary, result.timeseries
 
 
 def _warm(seconds: float) -> int:
@@ -233,41 +240,71 @@ def _warm(seconds: float) -> int:
     return os.getpid()
 
 
-def _executor(workers: int) -> tuple[Executor, str]:
+def _cpu_seconds(pid: int) -> float:
+    """User + system CPU seconds of process ``pid`` so far (Linux ``/proc``; NaN elsewhere)."""
+    try:
+        fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+    except OSError:
+        return float("nan")
+    return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
+
+
+@contextmanager
+def _pool(workers: int) -> Iterator[tuple[Executor, str]]:
     """The project's process executor when it exists, else a plain process pool."""
     try:
         from simulator.experiments.executors import open_executor
-
-        cm = open_executor("process", workers=workers)
-        return cm.__enter__(), "simulator.experiments.executors.open_executor('process')"
     except ImportError:
         import multiprocessing
 
         ctx = multiprocessing.get_context("forkserver")
-        pool = ProcessPoolExecutor(max_workers=workers, mp_context=ctx)
-        return pool, "ProcessPoolExecutor(forkserver)"
+        with ProcessPoolExecutor(max_workers=workers, mp_context=ctx) as pool:
+            yield pool, "a plain ProcessPoolExecutor (forkserver)"
+    else:
+        with open_executor("process", workers=workers) as ex:
+            yield ex, "the project's process executor (`simulator.experiments.executors`)"
 
 
-def sweep(workers: int, tasks: int, n: int, days: int) -> dict[str, Any]:
-    """Wall time of ``tasks`` runs through a pool of ``workers`` processes (started and warmed first)."""
-    pool, kind = _executor(workers)
-    try:
-        pids = set(pool.map(_warm, [0.5] * workers))
+def sweep(workers: int, replications: int, days: int) -> dict[str, Any]:
+    """A sweep of ``2 x replications`` runs of the 10k baseline on ``workers`` processes.
+
+    With the project's experiment engine this is ``marketsim compare`` of the first firm's two
+    policies on the baseline (each run written to its folder, the index built at the end); without
+    it, a plain pool over :func:`run_once`. The workers are started and have done their imports
+    before the clock starts.
+    """
+    with _pool(workers) as (pool, kind), tempfile.TemporaryDirectory() as tmp:
+        pids = sorted(set(pool.map(_warm, [0.5] * workers)))
+        cpu0 = sum(_cpu_seconds(p) for p in pids)
+        parent0 = time.process_time()
         t0 = time.perf_counter()
-        futures = [pool.submit(sweep_task, s, n, days) for s in range(tasks)]
-        per_task = [f.result() for f in futures]
+        try:
+            from simulator.experiments.design import compare_experiment
+            from simulator.experiments.engine import run_experiment
+        except ImportError:
+            futures = [pool.submit(sweep_task, s, 10_000, days) for s in range(2 * replications)]
+            runs = len([f.result() for f in futures])
+            how = f"{kind} over `run_once`"
+        else:
+            exp = compare_experiment(
+                BASELINE, ["supplier_centric", "demand_centric"], None, replications, 1, days, None
+            )
+            outcome = run_experiment(exp, Path(tmp) / "sweep", pool, kind="compare")
+            if outcome.failed:
+                raise RuntimeError(f"sweep runs failed: {outcome.failed}")
+            runs = outcome.total
+            how = f"`run_experiment` (what `marketsim compare` runs) on {kind}"
         wall = time.perf_counter() - t0
-    finally:
-        pool.shutdown()
+        cpu = sum(_cpu_seconds(p) for p in pids) - cpu0
     return {
         "workers": workers,
         "processes_warmed": len(pids),
-        "tasks": tasks,
+        "runs": runs,
         "days": days,
         "wall_s": wall,
-        "task_wall_s": [r[0] for r in per_task],
-        "task_cpu_s": [r[1] for r in per_task],
-        "executor": kind,
+        "worker_cpu_s": cpu,
+        "parent_cpu_s": time.process_time() - parent0,
+        "how": how,
     }
 
 
@@ -385,10 +422,10 @@ def side_by_side(n: int, days: int, reps: int, results: dict[str, Any]) -> Any:
 
 
 def bench(quick: bool) -> dict[str, Any]:
-    """Run every measurement; returns the raw results."""
+    """The core measurements (10k and 100k consumers, the baseline year, sweeps); raw results."""
     results: dict[str, Any] = {"machine": machine(), "load_start": load(), "side_by_side": {}}
     log(f"machine: {results['machine']}")
-    plan = [(10_000, 60, 2), (100_000, 15, 1)] if quick else [(10_000, 365, 3), (100_000, 120, 3)]
+    plan = [(10_000, 30, 2), (100_000, 10, 1)] if quick else [(10_000, 120, 3), (100_000, 45, 2)]
     # 1. model against naive, same process, same scenario
     kernels: dict[str, list[float]] = {}
     shoppers: dict[str, float] = {}
@@ -400,52 +437,94 @@ def bench(quick: bool) -> dict[str, Any]:
         kernels[str(n)] = [median(list(day)) for day in zip(*ks, strict=True)]
         shoppers[str(n)] = float(np.mean([m["shoppers"] for m in model.market_rows]))
         del model
-    # 3. fresh processes: peak memory (and one more timing) of each implementation and size
-    big_days = 30 if quick else 365
-    naive_big_days = 3 if quick else 20
-    children = [{"impl": "model", "n": n, "days": d, "agents": False} for n, d, _ in plan] + [
-        {"impl": "naive", "n": n, "days": d} for n, d, _ in plan
-    ]
-    children += [
-        {"impl": "model", "n": 1_000_000, "days": big_days, "agents": False, "kernel": True},
-        {"impl": "model", "n": 1_000_000, "days": big_days, "agents": True},
-        {"impl": "run_once", "n": 1_000_000, "days": big_days, "agents": True},
-        {"impl": "naive", "n": 1_000_000, "days": naive_big_days},
-    ]
-    results["children"] = []
-    for spec in children:
-        log(f"fresh process: {spec}")
-        r = in_child(spec)
-        r["load1"] = load()[0]
-        log(f"  run {r['run_s']:.1f} s, peak {r['peak_rss_mb']:.0f} MB")
-        if "kernel_day_s" in r:
-            kernels["1000000"] = r.pop("kernel_day_s")
-            shoppers["1000000"] = r.pop("model_shoppers_per_day")
-        results["children"].append(r)
     results["kernel_day_s"] = kernels
     results["shoppers_per_day"] = shoppers
+    # 3. fresh processes: peak memory (and one more timing) of each implementation and size
+    specs = [{"impl": "model", "n": n, "days": d, "agents": False} for n, d, _ in plan] + [
+        {"impl": "naive", "n": n, "days": min(d, 20)} for n, d, _ in plan
+    ]
+    results["children"] = run_children(specs, results)
     # 4. the 10,000-consumer baseline year as users run it
-    results["baseline_year"] = baseline_year(reps=2 if quick else 3)
+    results["baseline_year"] = baseline_year(reps=1 if quick else 3)
     # 5. sweeps with 1 and 2 workers
-    tasks = 4 if quick else 8
-    sw_days = 120 if quick else 365
+    reps = 2 if quick else 4  # paired replications per policy (the engine needs at least 2)
+    sw_days = 90 if quick else 365
     results["sweep"] = {"1": [], "2": []}
     for rep in range(1 if quick else 3):
         for w in (1, 2) if rep % 2 == 0 else (2, 1):
-            log(f"sweep: {tasks} runs of the 10k baseline ({sw_days} d), {w} worker(s)")
-            s = sweep(w, tasks, 10_000, sw_days)
-            s["load1"] = load()[0]
-            log(f"  wall {s['wall_s']:.2f} s")
-            results["sweep"][str(w)].append(s)
+            log(f"sweep: {2 * reps} runs of the 10k baseline ({sw_days} d), {w} worker(s)")
+            sw = sweep(w, reps, sw_days)
+            sw["load1"] = load()[0]
+            log(f"  wall {sw['wall_s']:.2f} s, worker CPU {sw['worker_cpu_s']:.2f} s")
+            results["sweep"][str(w)].append(sw)
+    # the same with numpy's BLAS kept to one thread per process (set before numpy loads)
+    results["sweep_one_blas_thread"] = {"1": [], "2": []}
+    for rep in range(1 if quick else 2):
+        for w in (1, 2) if rep % 2 == 0 else (2, 1):
+            log(f"sweep, one BLAS thread: {2 * reps} runs, {w} worker(s)")
+            spec = {"impl": "sweep", "workers": w, "replications": reps, "days": sw_days}
+            sw = in_child(spec, extra_env=ONE_BLAS_THREAD)["sweep"]
+            sw["load1"] = load()[0]
+            log(f"  wall {sw['wall_s']:.2f} s, worker CPU {sw['worker_cpu_s']:.2f} s")
+            results["sweep_one_blas_thread"][str(w)].append(sw)
     # 6. where the time goes
     log("profiling")
-    results["profile_days"] = {"100000": 30, "1000000": 10} if quick else {"100000": 365, "1000000": 120}
+    results["profile_days"] = {"100000": 30 if quick else 120}
     results["profile"] = {
         n: profile(int(n), days, HERE / "profiles" / f"model-{_n(n)}.txt")
         for n, days in results["profile_days"].items()
     }
     results["load_end"] = load()
     return results
+
+
+def bench_large(quick: bool) -> dict[str, Any]:
+    """The million-consumer measurements (``make bench-large``); raw results."""
+    results: dict[str, Any] = {"machine": machine(), "load_start": load()}
+    days = 20 if quick else 365
+    specs = [
+        {"impl": "model", "n": 1_000_000, "days": days, "agents": False, "kernel": True},
+        {"impl": "run_once", "n": 1_000_000, "days": days, "agents": True},
+        {"impl": "naive", "n": 1_000_000, "days": 2},
+    ]
+    results["children"] = run_children(specs, results)
+    log("profiling")
+    results["profile_days"] = {"1000000": 10 if quick else 60}
+    results["profile"] = {
+        n: profile(int(n), d, HERE / "profiles" / f"model-{_n(n)}.txt")
+        for n, d in results["profile_days"].items()
+    }
+    results["load_end"] = load()
+    return results
+
+
+def run_children(specs: list[dict[str, Any]], results: dict[str, Any]) -> list[dict[str, Any]]:
+    """Run each spec in a fresh process; kernel replays go to ``results``' kernel tables."""
+    out = []
+    for spec in specs:
+        log(f"fresh process: {spec}")
+        r = in_child(spec)
+        r["load1"] = load()[0]
+        r["measured"] = f"{datetime.now(UTC):%Y-%m-%d %H:%M} UTC"
+        log(f"  run {r['run_s']:.1f} s, peak {r['peak_rss_mb']:.0f} MB")
+        if "kernel_day_s" in r:
+            key = str(spec["n"])
+            results.setdefault("kernel_day_s", {})[key] = r.pop("kernel_day_s")
+            results.setdefault("shoppers_per_day", {})[key] = r.pop("model_shoppers_per_day")
+        out.append(r)
+    return out
+
+
+def merge(core: dict[str, Any], large: dict[str, Any] | None) -> dict[str, Any]:
+    """The core results with the million-consumer ones added (from their own run)."""
+    res = dict(core)
+    if not large:
+        return res
+    res["large"] = {k: large[k] for k in ("machine", "load_start", "load_end")}
+    res["children"] = core["children"] + large["children"]
+    for key in ("kernel_day_s", "shoppers_per_day", "profile_days", "profile"):
+        res[key] = {**core.get(key, {}), **large.get(key, {})}
+    return res
 
 
 def baseline_year(reps: int) -> dict[str, Any]:
@@ -458,28 +537,43 @@ def baseline_year(reps: int) -> dict[str, Any]:
     from simulator.scenario import load_scenario
 
     sc = load_scenario(BASELINE)
-    lib = []
+    lib, lib_cpu = [], []
     for _ in range(reps):
         gc.collect()
-        t0 = time.perf_counter()
+        t0, c0 = time.perf_counter(), time.process_time()
         run_once(sc)
         lib.append(time.perf_counter() - t0)
-        log(f"  baseline year via run_once: {lib[-1]:.2f} s")
-    cli = []
-    for _ in range(reps):
-        with tempfile.TemporaryDirectory() as tmp:
-            t0 = time.perf_counter()
-            proc = subprocess.run(
-                [sys.executable, "-m", "simulator", "run", str(BASELINE), "--out", f"{tmp}/run"],
-                cwd=ROOT,
-                capture_output=True,
-                text=True,
-            )
-            cli.append(time.perf_counter() - t0)
-            if proc.returncode != 0:
-                raise RuntimeError(f"marketsim run failed: {proc.stderr[-2000:]}")
-        log(f"  baseline year via marketsim run: {cli[-1]:.2f} s")
-    return {"run_once_s": lib, "cli_s": cli, "load1": load()[0]}
+        lib_cpu.append(time.process_time() - c0)
+        log(f"  baseline year via run_once: {lib[-1]:.2f} s (CPU {lib_cpu[-1]:.2f} s)")
+    out: dict[str, Any] = {"run_once_s": lib, "run_once_cpu_s": lib_cpu}
+    for label, extra in (("cli", {}), ("cli_one_blas_thread", ONE_BLAS_THREAD)):
+        walls, cpus = [], []
+        for _ in range(reps):
+            with tempfile.TemporaryDirectory() as tmp:
+                before = os.times()
+                t0 = time.perf_counter()
+                proc = subprocess.run(
+                    [sys.executable, "-m", "simulator", "run", str(BASELINE), "--out", f"{tmp}/run"],
+                    cwd=ROOT,
+                    capture_output=True,
+                    text=True,
+                    env={**os.environ, **extra},
+                )
+                walls.append(time.perf_counter() - t0)
+                after = os.times()
+                cpus.append(
+                    after.children_user
+                    + after.children_system
+                    - before.children_user
+                    - before.children_system
+                )
+                if proc.returncode != 0:
+                    raise RuntimeError(f"marketsim run failed: {proc.stderr[-2000:]}")
+            log(f"  baseline year, {label}: {walls[-1]:.2f} s (CPU {cpus[-1]:.2f} s)")
+        out[f"{label}_s"] = walls
+        out[f"{label}_cpu_s"] = cpus
+    out["load1"] = load()[0]
+    return out
 
 
 # --- the report -----------------------------------------------------------------------------------
@@ -509,7 +603,7 @@ def summarise(res: dict[str, Any]) -> dict[str, Any]:
         if c["spec"]["n"] == 1_000_000
     }
     s["big"] = big
-    if "1000000" in res["kernel_day_s"]:
+    if "1000000" in res["kernel_day_s"] and ("model", False) in big:
         mk = big[("model", False)]
         k = sum(res["kernel_day_s"]["1000000"])
         s["sizes"]["1000000"] = {
@@ -524,24 +618,25 @@ def summarise(res: dict[str, Any]) -> dict[str, Any]:
         if nv:
             s["sizes"]["1000000"]["naive_cd_s"] = 1e6 * nv["spec"]["days"] / nv["run_s"]
             s["sizes"]["1000000"]["naive_ms_day"] = 1000 * nv["run_s"] / nv["spec"]["days"]
-    t1 = median([x["wall_s"] for x in res["sweep"]["1"]])
-    t2 = median([x["wall_s"] for x in res["sweep"]["2"]])
-    cpu1 = median([median(x["task_cpu_s"]) for x in res["sweep"]["1"]])
-    cpu2 = median([median(x["task_cpu_s"]) for x in res["sweep"]["2"]])
-    b1 = min(x["wall_s"] for x in res["sweep"]["1"])
-    b2 = min(x["wall_s"] for x in res["sweep"]["2"])
-    s["sweep"] = {
-        "t1": t1,
-        "t2": t2,
-        "eff": t1 / (2 * t2),
-        "best_eff": b1 / (2 * b2),
-        "cpu1": cpu1,
-        "cpu2": cpu2,
-        "wall1": median([median(x["task_wall_s"]) for x in res["sweep"]["1"]]),
-        "wall2": median([median(x["task_wall_s"]) for x in res["sweep"]["2"]]),
-    }
-    s["baseline_s"] = median(res["baseline_year"]["run_once_s"])
-    s["baseline_cli_s"] = median(res["baseline_year"]["cli_s"])
+    for key in ("sweep", "sweep_one_blas_thread"):
+        sw = res.get(key)
+        if not sw:
+            continue
+        t1 = median([x["wall_s"] for x in sw["1"]])
+        t2 = median([x["wall_s"] for x in sw["2"]])
+        b1 = min(x["wall_s"] for x in sw["1"])
+        b2 = min(x["wall_s"] for x in sw["2"])
+        s[key] = {
+            "t1": t1,
+            "t2": t2,
+            "eff": t1 / (2 * t2),
+            "best_eff": b1 / (2 * b2),
+            **{f"cpu{w}": median([x["worker_cpu_s"] / x["runs"] for x in sw[w]]) for w in ("1", "2")},
+        }
+    by = res["baseline_year"]
+    s["baseline_s"] = median(by["run_once_s"])
+    s["baseline_cli_s"] = median(by["cli_s"])
+    s["baseline"] = {k: median(v) for k, v in by.items() if isinstance(v, list)}
     return s
 
 
@@ -551,9 +646,19 @@ def report(res: dict[str, Any], quick: bool) -> str:
 
     s = summarise(res)
     big = s["big"]
-    one_m = big[("run_once", True)]
-    days1 = one_m["spec"]["days"]
-    peak_1m = max(c["peak_rss_mb"] for c in big.values() if c["spec"]["impl"] != "naive") / 1024
+    one_m = big.get(("run_once", True))
+    if one_m is None:
+        million: tuple[str, bool | None] = ("not measured: run `make bench-large`", None)
+    else:
+        days1 = one_m["spec"]["days"]
+        peak = max(c["peak_rss_mb"] for c in big.values() if c["spec"]["impl"] != "naive") / 1024
+        model_alone = big[("model", False)]["run_s"] / 60
+        million = (
+            f"{days1} days: {one_m['run_s'] / 60:.1f} min end to end (`run_once`: Mesa agents on, "
+            f"invariants checked every day, KPIs); model alone {model_alone:.1f} min; "
+            f"peak {peak:.2f} GB",
+            days1 >= 365 and one_m["run_s"] <= TARGET_1M_SECONDS and peak <= TARGET_1M_GB,
+        )
     sz = s["sizes"]
     judged = [k for k in sz if int(k) >= 100_000]
     h = sz.get("100000", {})
@@ -574,21 +679,20 @@ def report(res: dict[str, Any], quick: bool) -> str:
         (
             f"1M consumers x 365 days <= {TARGET_1M_SECONDS / 60:.0f} min, "
             f"<= {TARGET_1M_GB:.0f} GB peak",
-            f"{days1} days: {one_m['run_s'] / 60:.1f} min end to end (`run_once`: Mesa agents on, "
-            "invariants checked every day, KPIs); model alone "
-            f"{big[('model', False)]['run_s'] / 60:.1f} min; peak {peak_1m:.2f} GB",
-            days1 >= 365 and one_m["run_s"] <= TARGET_1M_SECONDS and peak_1m <= TARGET_1M_GB,
+            *million,
         ),
         (
             f"10k baseline year <= {TARGET_10K_SECONDS:.0f} s",
             f"{s['baseline_s']:.2f} s (`run_once`); {s['baseline_cli_s']:.2f} s "
-            "(`python -m simulator run`, with start-up and files)",
+            "(`python -m simulator run`, with start-up and files); "
+            f"{s['baseline'].get('cli_one_blas_thread_s', float('nan')):.2f} s with one BLAS thread",
             max(s["baseline_s"], s["baseline_cli_s"]) <= TARGET_10K_SECONDS,
         ),
         (
             f"sweeps >= {TARGET_SWEEP_EFFICIENCY:.0%} efficient from 1 to 2 workers",
             f"{s['sweep']['eff']:.0%} ({s['sweep']['t1']:.1f} s vs {s['sweep']['t2']:.1f} s, medians; "
-            f"best of repeats {s['sweep']['best_eff']:.0%})",
+            f"best of repeats {s['sweep']['best_eff']:.0%}); with one BLAS thread per process "
+            f"{s.get('sweep_one_blas_thread', {}).get('eff', float('nan')):.0%}",
             s["sweep"]["eff"] >= TARGET_SWEEP_EFFICIENCY,
         ),
     ]
@@ -614,23 +718,28 @@ def _n(k: str) -> str:
 def main(argv: list[str] | None = None) -> int:
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0] if __doc__ else None)
     ap.add_argument("--quick", action="store_true", help="small sizes and few days (a smoke run)")
+    ap.add_argument(
+        "--large", action="store_true", help="only the million-consumer runs (make bench-large)"
+    )
+    ap.add_argument("--report-only", action="store_true", help="rewrite the report from saved results")
     ap.add_argument("--out", type=Path, default=HERE / "RESULTS.md")
     ap.add_argument("--json", type=Path, default=HERE / "results.json")
-    ap.add_argument("--from-json", type=Path, help="rewrite the report from saved raw results")
     ap.add_argument("--child", help=argparse.SUPPRESS)
     args = ap.parse_args(argv)
     if args.child:
         print(json.dumps(child_main(json.loads(args.child))))
         return 0
-    if args.from_json:
-        res = json.loads(args.from_json.read_text())
-        quick = bool(res.get("quick"))
-    else:
-        quick = args.quick
-        res = bench(quick)
-        res["quick"] = quick
-        args.json.write_text(json.dumps(res, indent=1, default=float))
-    args.out.write_text(report(res, quick))
+    large_json = args.json.with_name(args.json.stem + "-large.json")
+    if not args.report_only:
+        res = bench_large(args.quick) if args.large else bench(args.quick)
+        res["quick"] = args.quick
+        (large_json if args.large else args.json).write_text(json.dumps(res, indent=1, default=float))
+    if not args.json.exists():
+        log(f"no {args.json.name} yet: run make bench for the core measurements")
+        return 0
+    core = json.loads(args.json.read_text())
+    large = json.loads(large_json.read_text()) if large_json.exists() else None
+    args.out.write_text(report(merge(core, large), bool(core.get("quick"))))
     log(f"wrote {args.out}")
     return 0
 
