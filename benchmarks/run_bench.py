@@ -389,8 +389,10 @@ def machine() -> dict[str, Any]:
         "os": platform.platform(),
         "python": platform.python_version(),
         "versions": versions,
-        "commit": git("rev-parse", "--short", "HEAD"),
-        "dirty": bool(git("status", "--porcelain", "--untracked-files=no", "simulator")),
+        # a copy of a work tree (no .git) says where it came from through BENCH_SOURCE
+        "commit": os.environ.get("BENCH_SOURCE") or git("rev-parse", "--short", "HEAD"),
+        # plumbing only: never takes the index lock of a tree others are committing in
+        "dirty": bool(git("diff-index", "--name-only", "HEAD", "--", "simulator")),
         "date": f"{datetime.now(UTC):%Y-%m-%d %H:%M} UTC",
     }
 
