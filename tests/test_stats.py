@@ -70,6 +70,9 @@ def test_intervals_cover_a_known_logit_share_about_95_percent_of_the_time() -> N
     )
     # Coverage count ~ Binomial(400, 0.95) if the intervals are right; accept its central 99.9%.
     lo, hi = stats.binom.ppf([0.0005, 0.9995], experiments, 0.95)
+    print(
+        f"logit share {true_share:.4f}: {covered}/{experiments} intervals covered (accept {lo:.0f}-{hi:.0f})"
+    )
     assert lo <= covered <= hi, f"{covered}/{experiments} intervals covered the true share"
 
 
@@ -100,3 +103,24 @@ def test_welch_moving_average() -> None:
     assert sm[0] == pytest.approx(1.0)  # window shrinks to the day itself at the start
     assert sm[5] == pytest.approx(np.mean(np.arange(3.0, 8.0)) + 1)
     assert len(sm) == 10
+
+
+@pytest.mark.long
+def test_intervals_cover_the_plant_base_stock_fill_rate_about_95_percent_of_the_time() -> None:
+    """Factory only: a make-to-stock M/M/1 stage with base stock S fills 1 - rho^S from stock."""
+    from tests.plant_harness import base_stock_firm, exp_stage
+
+    rho, s = 0.8, 5
+    experiments, reps = 100, 5
+    covered = 0
+    for e in range(experiments):
+        fills = [
+            base_stock_firm([exp_stage(1, 1.0)], s, rho, 2500.0, 500.0, seed)
+            for seed in replication_seeds(5000 + e, reps)
+        ]
+        covered += t_interval(fills).covers(1 - rho**s)
+    lo, hi = stats.binom.ppf([0.0005, 0.9995], experiments, 0.95)
+    print(
+        f"fill rate {1 - rho**s:.4f}: {covered}/{experiments} intervals covered (accept {lo:.0f}-{hi:.0f})"
+    )
+    assert lo <= covered <= hi, f"{covered}/{experiments} intervals covered 1 - rho^S"
