@@ -70,9 +70,7 @@ def test_intervals_cover_a_known_logit_share_about_95_percent_of_the_time() -> N
     )
     # Coverage count ~ Binomial(400, 0.95) if the intervals are right; accept its central 99.9%.
     lo, hi = stats.binom.ppf([0.0005, 0.9995], experiments, 0.95)
-    print(
-        f"logit share {true_share:.4f}: {covered}/{experiments} intervals covered (accept {lo:.0f}-{hi:.0f})"
-    )
+    print(f"logit share {true_share:.4f}: {covered}/{experiments} covered (accept {lo:.0f}-{hi:.0f})")
     assert lo <= covered <= hi, f"{covered}/{experiments} intervals covered the true share"
 
 
@@ -120,7 +118,5 @@ def test_intervals_cover_the_plant_base_stock_fill_rate_about_95_percent_of_the_
         ]
         covered += t_interval(fills).covers(1 - rho**s)
     lo, hi = stats.binom.ppf([0.0005, 0.9995], experiments, 0.95)
-    print(
-        f"fill rate {1 - rho**s:.4f}: {covered}/{experiments} intervals covered (accept {lo:.0f}-{hi:.0f})"
-    )
+    print(f"fill rate {1 - rho**s:.4f}: {covered}/{experiments} covered (accept {lo:.0f}-{hi:.0f})")
     assert lo <= covered <= hi, f"{covered}/{experiments} intervals covered 1 - rho^S"
