@@ -421,6 +421,27 @@ def factory(
     typer.echo(f"Run folder: {target}")
 
 
+@app.command()
+def viz(
+    scenario: Annotated[
+        Path | None, typer.Argument(help="Scenario file (TOML) to start from (default: the baseline).")
+    ] = None,
+    host: Annotated[str, typer.Option(help="Address to listen on.")] = "127.0.0.1",
+    port: Annotated[int, typer.Option(min=1, max=65535, help="Port to listen on.")] = 8765,
+) -> None:
+    """Open the market in the browser: watch it day by day and steer it (Ctrl-C stops)."""
+    from simulator.viz.server import PortUnavailable, default_scenario_path, serve
+
+    path = scenario or default_scenario_path()
+    try:
+        load_scenario(path)
+        serve(path, host, port)
+    except ScenarioError as e:
+        _fail_input(e.lines())
+    except PortUnavailable as e:
+        _fail_input([str(e)])
+
+
 def main() -> None:
     """Entry point: run the app, turning unexpected errors into exit code 1 with a short message."""
     try:
