@@ -26,6 +26,12 @@ import pandas as pd
 PACKAGES = ("mesa", "simpy", "numpy", "pandas", "pyarrow", "scipy", "pydantic", "networkx")
 
 
+def _umask() -> int:
+    mask = os.umask(0)
+    os.umask(mask)
+    return mask
+
+
 def atomic_write(path: Path, write: Callable[[Path], None]) -> None:
     """Call ``write(tmp)`` on a temporary path next to ``path``, then rename it to ``path``."""
     path.parent.mkdir(parents=True, exist_ok=True)
@@ -34,6 +40,9 @@ def atomic_write(path: Path, write: Callable[[Path], None]) -> None:
     tmp_path = Path(tmp)
     try:
         write(tmp_path)
+        # mkstemp creates the file readable by its owner only; give it the usual mode a plain
+        # open() would (0666 less the umask), so run folders on shared disks stay readable.
+        os.chmod(tmp_path, 0o666 & ~_umask())
         os.replace(tmp_path, path)
     except BaseException:
         tmp_path.unlink(missing_ok=True)
