@@ -340,3 +340,18 @@ def test_a_preempted_batch_waits_for_a_free_machine_and_never_takes_a_running_on
         1: pytest.approx(1.35),
     }
     assert stage.busy_time == pytest.approx(2.0)
+
+
+def test_random_disruptions_take_the_supplier_down_for_their_share_of_time() -> None:
+    """Up for Exp(10) days, down for 5: down a share 5 / 15 of the time in the long run."""
+    env, plant, _ = build(
+        seed=5,
+        stages=[{"name": "s"}],
+        supplier={"disruption_mtbf_days": 10.0, "disruption_days": det(5.0)},
+    )
+    env.run(until=20_000)
+    periods = plant.supplier.down_periods
+    down = sum(min(b, 20_000) - a for a, b in periods)
+    assert [b - a for a, b in periods] == pytest.approx([5.0] * len(periods))
+    # about 1,333 cycles: the share's standard error is about 0.006
+    assert down / 20_000 == pytest.approx(1 / 3, abs=0.02)
