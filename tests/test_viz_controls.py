@@ -269,3 +269,19 @@ def test_server_arguments_keep_solara_offline():
     assert {"--production", "--no-open", "--no-check-version"} <= set(args)
     assert server.default_scenario_path() == SCENARIOS / "baseline.toml"
     assert server.url("::1", 80) == "http://[::1]:80/"
+
+
+def test_missing_browser_skips_locally_and_fails_under_ci(monkeypatch):
+    import browser_support
+
+    monkeypatch.setenv("MARKETSIM_CHROMIUM", "/nonexistent/chromium")
+    monkeypatch.delenv("MARKETSIM_REQUIRE_BROWSER", raising=False)
+    for ci, outcome in (
+        ("", pytest.skip.Exception),
+        ("0", pytest.skip.Exception),
+        ("true", pytest.fail.Exception),
+        ("1", pytest.fail.Exception),
+    ):
+        monkeypatch.setenv("CI", ci)
+        with pytest.raises(outcome, match="chromium not found"):
+            browser_support.find_chromium()
