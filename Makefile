@@ -36,8 +36,9 @@ lint: $(STAMP)
 	$(VENV)/bin/mypy
 
 # Performance: the model against a naive per-agent Mesa market, the choice kernel, the baseline
-# year and sweeps with 1 and 2 workers (about 15 min); bench-large adds a million consumers for a
-# year (about 15 min more). Both rewrite benchmarks/RESULTS.md from everything measured so far.
+# year, sweeps with 1 and 2 workers, then a million consumers for a year (about 16 min in all on a
+# busy 2-core machine); bench-large redoes only the million-consumer part (about 5 min). Both
+# rewrite benchmarks/RESULTS.md from everything measured so far.
 BENCH_STAMP := $(VENV)/.bench-installed
 $(BENCH_STAMP): $(STAMP) pyproject.toml
 	$(PY) -m pip install --quiet -e '.[dev,bench]'
@@ -45,6 +46,7 @@ $(BENCH_STAMP): $(STAMP) pyproject.toml
 
 bench: $(BENCH_STAMP)
 	$(PY) -m benchmarks.run_bench
+	$(PY) -m benchmarks.run_bench --large
 
 bench-large: $(BENCH_STAMP)
 	$(PY) -m benchmarks.run_bench --large
