@@ -28,6 +28,7 @@ from simulator.policies import registry
 from simulator.policies.base import Policy
 from simulator.rng import Streams
 from simulator.scenario import Scenario, ScenarioError
+from simulator.threads import single_threaded_blas
 
 
 class FactoryRun:
@@ -126,11 +127,12 @@ class FactoryRun:
         self.day += 1
 
     def run(self, days: int, progress: Callable[[int], None] | None = None) -> None:
-        """Simulate ``days`` days."""
-        for _ in range(days):
-            self.step()
-            if progress is not None:
-                progress(self.day)
+        """Simulate ``days`` days (numpy's BLAS on one thread, as in :meth:`MarketModel.run`)."""
+        with single_threaded_blas():
+            for _ in range(days):
+                self.step()
+                if progress is not None:
+                    progress(self.day)
 
     def timeseries(self) -> pd.DataFrame:
         """One row per day (tidy, typed)."""

@@ -52,6 +52,7 @@ from simulator.policies import registry
 from simulator.policies.sensing import MarketFeed
 from simulator.rng import Streams
 from simulator.scenario import GENERATIONS, Scenario
+from simulator.threads import single_threaded_blas
 
 
 def _collected(model: MarketModel, key: str) -> float:
@@ -322,11 +323,17 @@ class MarketModel(mesa.Model):
         self.datacollector.collect(self)
 
     def run(self, days: int | None = None, progress: Any = None) -> None:
-        """Run ``days`` days (default: the scenario's ``run.days``); ``progress(day)`` after each."""
-        for _ in range(self.spec.run.days if days is None else days):
-            self.step()
-            if progress is not None:
-                progress(self.day)
+        """Run ``days`` days (default: the scenario's ``run.days``); ``progress(day)`` after each.
+
+        numpy's BLAS is held to one thread meanwhile: a day's products are small, so BLAS threads
+        cost more than they give, and in a process pool they fight the other workers for the cores
+        (measured in benchmarks/README.md: a sweep went from 28% to 85% parallel efficiency).
+        """
+        with single_threaded_blas():
+            for _ in range(self.spec.run.days if days is None else days):
+                self.step()
+                if progress is not None:
+                    progress(self.day)
 
     def timeseries(self) -> pd.DataFrame:
         """One row per day and firm (tidy), typed."""
