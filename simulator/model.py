@@ -147,7 +147,9 @@ class MarketModel(mesa.Model):
         """Today's offers, one per firm and variant: price, ethics, quality, quoted delivery time.
 
         A firm's first variant is its standard product (customisation 0); every further variant is
-        a customised one (customisation 1), valued by each consumer's customisation preference.
+        a customised one (customisation 1), valued by each consumer's customisation preference. A
+        firm whose policy does not customise (push) offers its standard variant only: a consumer
+        who wants customisation takes the standard one, another firm's, or goes without.
         """
         for f in self.firms:
             f.quoted_days = f.quote()
@@ -159,7 +161,12 @@ class MarketModel(mesa.Model):
             ethics=np.array([f.ethics for f in fs]).reshape(len(fs), -1),
             quality=np.array([f.quality for f in fs]),
             quoted_days=np.array([f.quoted_days for f in fs]),
-            available=np.ones(len(fs), dtype=bool),
+            available=np.array(
+                [
+                    v == 0 or bool(f.policy and f.policy.customises)
+                    for f, v in zip(fs, variant, strict=True)
+                ]
+            ),
             firm=firm,
             variant=variant,
             customisation=(variant > 0).astype(float),

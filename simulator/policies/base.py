@@ -36,6 +36,8 @@ class Policy(Protocol):
     """What the model needs from a policy."""
 
     name: str
+    customises: bool
+    """Whether the firm makes customised variants (to order); if not, it sells its standard one only."""
 
     def start(self, firm: Firm, env: simpy.Environment) -> None:
         """Schedule the policy's reviews as SimPy processes."""
@@ -104,6 +106,7 @@ class PeriodicPolicy:
 
     name = "periodic"
     review_days: int = 1
+    customises = True
     params: SupplierCentricParams | DemandCentricParams
 
     def __init__(self, rng: np.random.Generator) -> None:
