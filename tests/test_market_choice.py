@@ -239,20 +239,21 @@ def test_offers_cover_every_variant_and_customisers_choose_custom_variants() -> 
     s = tiny_scenario(
         **{
             "population.size": 2000,
-            "firms.0.factory.variants": ["standard", "engraved"],
+            "firms.1.factory.variants": ["standard", "engraved"],
             "firms.0.factory.initial_stock": 10**5,
             "firms.1.factory.initial_stock": 10**5,
         }
     )
     m = MarketModel(s, seed=3, agents=False)
     offers = m.offers()
-    assert offers.firm.tolist() == [0, 0, 1] and offers.variant.tolist() == [0, 1, 0]
-    assert offers.customisation.tolist() == [0.0, 1.0, 0.0]
+    # the customised variant is the pull firm's: a push firm would not offer it
+    assert offers.firm.tolist() == [0, 1, 1] and offers.variant.tolist() == [0, 0, 1]
+    assert offers.customisation.tolist() == [0.0, 0.0, 1.0]
     pop = m.population
     keen = np.arange(pop.n) < pop.n // 2
     pop.customisation_preference[:] = np.where(keen, 0.5, 0.0)
     m.run(20)
-    o = m.firms[0].orders
+    o = m.firms[1].orders
     custom = o.variant == 1
     assert custom.sum() > 50
     is_keen = keen[o.consumer]
