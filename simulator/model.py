@@ -45,8 +45,9 @@ import simpy
 from simulator.events import EventSchedule
 from simulator.firms.firm import Firm
 from simulator.market.choice import Offers
+from simulator.market.consumer import Consumer
 from simulator.market.eventlog import EventKind, EventLog
-from simulator.market.population import Consumer, Population
+from simulator.market.population import Population
 from simulator.market.social import build_network
 from simulator.policies import registry
 from simulator.policies.sensing import MarketFeed
