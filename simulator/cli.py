@@ -154,8 +154,13 @@ def run(
         except ScenarioError as e:  # an input the scenario names (an edge-list file) is bad
             _fail_input(e.lines())
             return
+    from simulator.market.figures import write_event_figures
+
+    figures = write_event_figures(target, spec.events, result.market, result.timeseries)
     write_run_folder(target, spec, result, root_seed, started, days=n_days)
     print_kpis(result.summary)
+    for path in figures:
+        typer.echo(f"Figure: {path}")
     typer.echo(f"Run folder: {target}")
 
 

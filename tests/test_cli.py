@@ -112,3 +112,18 @@ def test_bundled_scenario_checks_and_runs(path: Path, tmp_path: Path) -> None:
     assert runner.invoke(app, ["check", str(path)]).exit_code == 0
     res = runner.invoke(app, ["run", str(path), "--days", "20", "--out", str(tmp_path / "r")])
     assert res.exit_code == 0, res.output
+
+
+def test_run_draws_the_boycott_of_a_scandal_firm(tmp_path: Path) -> None:
+    scenario = tmp_path / "scandal.toml"
+    scenario.write_text(
+        (SCENARIOS / "small.toml").read_text()
+        + '\n[[events]]\nkind = "scandal"\nday = 5\nfirm = "PushCo"\nmagnitude = 0.4\n'
+    )
+    out = tmp_path / "run"
+    res = runner.invoke(app, ["run", str(scenario), "--days", "25", "--out", str(out)])
+    assert res.exit_code == 0, res.output
+    png = out / "figures" / "boycott_PushCo.png"
+    assert png.read_bytes()[:4] == b"\x89PNG"
+    assert f"Figure: {png}" in res.output
+    assert not (out / "figures" / "boycott_PullCo.png").exists()

@@ -3,17 +3,22 @@
 Like the chart on a newsroom wall after a scandal: the share of consumers who have heard of it, the
 share boycotting the firm today and the share lost for good, above the firm's share of orders. The
 figure is made from the run folder's tables (``market.parquet``, ``timeseries.parquet``), never from
-the model's internal objects, so a report can draw it for any finished run.
+the model's internal objects, so a report can draw it for any finished run. ``marketsim run`` draws
+it into the run folder for every firm a scheduled scandal strikes.
 """
 
 from __future__ import annotations
 
+from collections.abc import Sequence
+from pathlib import Path
 from typing import TYPE_CHECKING
 
 import pandas as pd
 
 if TYPE_CHECKING:
     from matplotlib.figure import Figure
+
+    from simulator.scenario import Event
 
 
 def boycott_figure(
@@ -57,3 +62,35 @@ def boycott_figure(
     bottom.legend(loc="upper right")
     fig.tight_layout()
     return fig
+
+
+def write_event_figures(
+    folder: Path, events: Sequence[Event], market: pd.DataFrame, timeseries: pd.DataFrame
+) -> list[Path]:
+    """Write ``figures/boycott_FIRM.png`` into a run folder for each firm a scandal struck.
+
+    Args:
+        folder: the run folder.
+        events: the scenario's scheduled events.
+        market: the run's market table.
+        timeseries: the run's per-firm table.
+
+    Returns:
+        The paths written (none when no scandal was scheduled).
+    """
+    from simulator.results import atomic_write
+
+    written = []
+    for firm in dict.fromkeys(ev.firm for ev in events if ev.kind == "scandal" and ev.firm):
+        days = ", ".join(str(ev.day) for ev in events if ev.kind == "scandal" and ev.firm == firm)
+        fig = boycott_figure(
+            market, timeseries, firm, title=f"Boycott of {firm} (scandal on day {days})"
+        )
+        path = folder / "figures" / f"boycott_{firm}.png"
+
+        def save(p: Path, fig: Figure = fig) -> None:
+            fig.savefig(p, dpi=100, format="png")
+
+        atomic_write(path, save)
+        written.append(path)
+    return written
