@@ -91,6 +91,16 @@ def why(
         typer.echo(line)
 
 
+def _check_run_target(target: Path) -> None:
+    """Exit 2 unless ``target`` can take a new run folder (nothing already there is overwritten)."""
+    from simulator.results import is_run_folder
+
+    if is_run_folder(target):
+        _fail_input([f"{target}: already holds a run (manifest.json); choose another --out"])
+    if target.exists() and not target.is_dir():
+        _fail_input([f"{target}: exists and is not a folder"])
+
+
 def _default_out(name: str, seed: int) -> Path:
     from simulator.results import now_iso
 
@@ -114,7 +124,7 @@ def run(
 ) -> None:
     """Run a scenario and write its run folder."""
     from simulator.experiments.run import run_once
-    from simulator.results import is_run_folder, now_iso, write_run_folder
+    from simulator.results import now_iso, write_run_folder
 
     try:
         spec = load_scenario(scenario)
@@ -123,10 +133,7 @@ def run(
         return
     root_seed = spec.run.seed if seed is None else seed
     target = out_dir or _default_out(spec.name, root_seed)
-    if is_run_folder(target):
-        _fail_input([f"{target}: already holds a run (manifest.json); choose another --out"])
-    if target.exists() and not target.is_dir():
-        _fail_input([f"{target}: exists and is not a folder"])
+    _check_run_target(target)
     n_days = days or spec.run.days
     if days is not None and spec.run.warmup_days >= days:
         err.print(
@@ -383,7 +390,7 @@ def factory(
 ) -> None:
     """Run one firm's factory and policy on a demand file or generated demand (no market)."""
     from simulator.factory_mode import demand_for, run_factory
-    from simulator.results import is_run_folder, now_iso, write_run_folder
+    from simulator.results import now_iso, write_run_folder
 
     try:
         spec = load_scenario(scenario)
@@ -405,10 +412,7 @@ def factory(
         _fail_input(e.lines())
         return
     target = out_dir or _default_out(f"{spec.name}-{firm}", root_seed)
-    if is_run_folder(target):
-        _fail_input([f"{target}: already holds a run (manifest.json); choose another --out"])
-    if target.exists() and not target.is_dir():
-        _fail_input([f"{target}: exists and is not a folder"])
+    _check_run_target(target)
     started = now_iso()
     result = run_factory(spec, firm, table, days=n_days, seed=root_seed, unit_orders=unit_orders)
     source = str(demand) if demand is not None else f"generated {generate}"
