@@ -45,13 +45,12 @@ import numpy as np
 import simpy
 
 from simulator.events import EventSchedule
-from simulator.firms.firm import Firm
+from simulator.firms.build import build_firm
 from simulator.market.choice import QUALITY_WEIGHT, REPUTATION_WEIGHT, Offers
 from simulator.market.eventlog import EventKind, EventLog
 from simulator.market.population import Population
 from simulator.market.social import build_network
 from simulator.model import GRACE_DAYS, MarketModel
-from simulator.policies import registry
 from simulator.rng import Streams
 from simulator.scenario import GENERATIONS, Scenario
 
@@ -249,19 +248,7 @@ class NaiveMarket(mesa.Model):
         self.spec = scenario
         self.day = 0
         self.env = simpy.Environment()
-        self.firms = [
-            Firm(
-                i,
-                f,
-                self.env,
-                self.streams.get(f"factory:{f.name}"),
-                self.streams.get(f"supplier:{f.name}"),
-            )
-            for i, f in enumerate(scenario.firms)
-        ]
-        for firm in self.firms:
-            firm.policy = registry.build(firm.spec.policy, self.streams.get(f"policy:{firm.name}"))
-            firm.policy.start(firm, self.env)
+        self.firms = [build_firm(i, f, self.env, self.streams) for i, f in enumerate(scenario.firms)]
         self.consumer_rng = self.streams.get("consumers")
         # Starting traits: the project's own draws (same stream, same order), copied into agents.
         pop = Population(

@@ -21,10 +21,9 @@ import simpy
 
 from simulator.demand import units_per_day
 from simulator.experiments.run import RunResult
-from simulator.firms.firm import Firm
+from simulator.firms.build import build_firm
 from simulator.firms.invariants import check_firm
 from simulator.firms.kpis import supply_kpis
-from simulator.policies import registry
 from simulator.policies.base import Policy
 from simulator.rng import Streams
 from simulator.scenario import Scenario, ScenarioError
@@ -66,17 +65,7 @@ class FactoryRun:
         self.scenario = scenario
         self.streams = Streams(scenario.run.seed if seed is None else seed)
         self.env = simpy.Environment()
-        self.firm = Firm(
-            index,
-            spec,
-            self.env,
-            self.streams.get(f"factory:{spec.name}"),
-            self.streams.get(f"supplier:{spec.name}"),
-        )
-        if policy is None:
-            policy = registry.build(spec.policy, self.streams.get(f"policy:{spec.name}"))
-        self.firm.policy = policy
-        self.firm.policy.start(self.firm, self.env)
+        self.firm = build_firm(index, spec, self.env, self.streams, policy)
         if unit_orders:
             demand = demand.loc[demand.index.repeat(demand["quantity"])].assign(quantity=1)
         demand = demand.sort_values("day", kind="stable")

@@ -43,13 +43,13 @@ import pandas as pd
 import simpy
 
 from simulator.events import EventSchedule
+from simulator.firms.build import build_firm
 from simulator.firms.firm import Firm
 from simulator.market.choice import Offers
 from simulator.market.consumer import Consumer
 from simulator.market.eventlog import EventKind, EventLog
 from simulator.market.population import Population
 from simulator.market.social import build_network
-from simulator.policies import registry
 from simulator.policies.sensing import MarketFeed
 from simulator.rng import Streams
 from simulator.scenario import GENERATIONS, Scenario
@@ -88,19 +88,7 @@ class MarketModel(mesa.Model):
         self.spec = scenario
         self.day = 0
         self.env = simpy.Environment()
-        self.firms = [
-            Firm(
-                i,
-                f,
-                self.env,
-                self.streams.get(f"factory:{f.name}"),
-                self.streams.get(f"supplier:{f.name}"),
-            )
-            for i, f in enumerate(scenario.firms)
-        ]
-        for firm in self.firms:
-            firm.policy = registry.build(firm.spec.policy, self.streams.get(f"policy:{firm.name}"))
-            firm.policy.start(firm, self.env)
+        self.firms = [build_firm(i, f, self.env, self.streams) for i, f in enumerate(scenario.firms)]
         self.event_log = EventLog(len(self.firms))
         """Every consumer event (always kept: the feed firms' demand sensing reads)."""
         self.population = Population(
