@@ -117,11 +117,10 @@ class NaiveConsumer(mesa.Agent):
             self.last_satisfied = False
         self._experience(firm, False)
 
-    def delivered(self, day: int, firm: int, late: float, quality: float) -> None:
+    def delivered(self, day: int, firm: int, late: float, defective: bool) -> None:
         """The order arrived: satisfied or not, maybe a post, and the next need."""
         m = self.model
-        defect = m.u_defect[self.row] < m.social.defect_rate_per_quality_gap * (1.0 - quality)
-        satisfied = late <= 0 and not defect
+        satisfied = late <= 0 and not defective
         self.waiting = False
         self.consumed += 1
         self.next_need = day + m.e_need[self.row] * (self.need_interval / m.need_rate)
@@ -249,6 +248,8 @@ class NaiveMarket(mesa.Model):
         self.day = 0
         self.env = simpy.Environment()
         self.firms = [build_firm(i, f, self.env, self.streams) for i, f in enumerate(scenario.firms)]
+        for firm in self.firms:
+            firm.defect_escape_per_quality_gap = scenario.social.defect_rate_per_quality_gap
         self.consumer_rng = self.streams.get("consumers")
         # Starting traits: the project's own draws (same stream, same order), copied into agents.
         pop = Population(
@@ -325,7 +326,6 @@ class NaiveMarket(mesa.Model):
         self.u_choice = r.random(n).tolist()
         self.u_exp = r.random(n).tolist()
         self.u_val = r.random(n).tolist()
-        self.u_defect = r.random(n).tolist()
         self.e_need = r.standard_exponential(n).tolist()
 
     def offers(self) -> Offers:
@@ -352,7 +352,7 @@ class NaiveMarket(mesa.Model):
                 c = int(orders.consumer[i])
                 late = max(0.0, float(orders.delivered[i]) - float(orders.promised[i]))
                 self.log.append((EventKind.DELIVERY, d, c, f.index, late))
-                self.consumers[c].delivered(d, f.index, late, f.quality)
+                self.consumers[c].delivered(d, f.index, late, bool(orders.defective[i]))
         if self.social.enabled:
             self.agents.do("listen", [f.reputation for f in self.firms])
         offers = self.offers()

@@ -15,7 +15,8 @@
    dissatisfied with the firm, may complain in public, and shop again today.
 4. **Deliveries.** Shipments that arrived in ``(d - 1, d]`` reach their consumers: a late or
    defective one dissatisfies, the consumer may post praise or a complaint, and the next need is
-   drawn. Support orders arriving change nothing for their consumers.
+   drawn (whether a unit is defective was decided by the firm when it shipped). Support orders
+   arriving change nothing for their consumers.
 5. **The market day.** (a) Yesterday's posts move the neighbours' perceived reputations; awareness
    of live issues spreads; consumers join or leave boycotts and buycotts (all reading yesterday's
    public state of their neighbours). (b) Continuing buycotters may buy only to support a firm.
@@ -89,6 +90,8 @@ class MarketModel(mesa.Model):
         self.day = 0
         self.env = simpy.Environment()
         self.firms = [build_firm(i, f, self.env, self.streams) for i, f in enumerate(scenario.firms)]
+        for firm in self.firms:
+            firm.defect_escape_per_quality_gap = scenario.social.defect_rate_per_quality_gap
         self.event_log = EventLog(len(self.firms))
         """Every consumer event (always kept: the feed firms' demand sensing reads)."""
         self.population = Population(
@@ -159,6 +162,7 @@ class MarketModel(mesa.Model):
             firm=firm,
             variant=variant,
             customisation=(variant > 0).astype(float),
+            appeal=np.array([f.appeal for f in fs]),
         )
 
     def step(self) -> None:
@@ -185,7 +189,8 @@ class MarketModel(mesa.Model):
             consumers = f.orders.consumer[ids]
             log.record(EventKind.DELIVERY, d, consumers, f.index, late)
             regular = ~self.support_order_mask(f)[ids]
-            pop.delivered(d, consumers[regular], f.index, late[regular], f.quality)
+            defective = f.orders.defective[ids]
+            pop.delivered(d, consumers[regular], f.index, late[regular], defective[regular])
         # 5. word of mouth, awareness and stands; support purchases; purchases
         pop.social_day(d, np.array([f.reputation for f in self.firms]))
         offers = self.offers()

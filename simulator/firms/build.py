@@ -30,7 +30,8 @@ def build_firm(
         index: the firm's position in the scenario.
         spec: the firm's scenario section.
         env: the SimPy clock it runs on.
-        streams: the run's named streams (``factory:NAME``, ``supplier:NAME``, ``policy:NAME``).
+        streams: the run's named streams (``factory:NAME``, ``supplier:NAME``, ``quality:NAME``,
+            ``policy:NAME``).
         policy: a policy to use instead of the scenario's (tests hand one in).
     """
     firm = Firm(
@@ -39,6 +40,7 @@ def build_firm(
         env,
         streams.get(f"factory:{spec.name}"),
         streams.get(f"supplier:{spec.name}"),
+        quality_rng=streams.get(f"quality:{spec.name}"),
     )
     if policy is None:
         policy = registry.build(spec.policy, streams.get(f"policy:{spec.name}"))

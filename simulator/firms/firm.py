@@ -70,6 +70,8 @@ class Firm:
         env: the market's SimPy environment.
         plant_rng, supplier_rng: the plant's and the supplier's random streams.
         log: keep the plant's event log (switch off for long validation runs).
+        quality_rng: the stream that decides which shipped units carry a defect the customer finds
+            (None: no unit does).
     """
 
     def __init__(
@@ -80,6 +82,7 @@ class Firm:
         plant_rng: np.random.Generator,
         supplier_rng: np.random.Generator,
         log: bool = True,
+        quality_rng: np.random.Generator | None = None,
     ) -> None:
         self.index = index
         self.spec = spec
@@ -107,6 +110,12 @@ class Firm:
         """Units ordered per day: what the firm's own sales records show."""
         self.release_history: list[int] = []
         self.quoted_days = spec.factory.shipping_days
+        self.appeal = 0.0
+        """Utility every consumer adds to the firm's offers beyond price, values, delivery, quality
+        and reputation (for example advertising goodwill); 0 unless a policy or event sets it."""
+        self.defect_escape_per_quality_gap = 0.0
+        """Chance a shipped unit carries a defect the customer finds, per unit of (1 - quality)."""
+        self._quality_rng = quality_rng
         self.policy: Policy | None = None  # set by the model once the firm exists
         self._plant_money_basis = dict.fromkeys(PLANT_COST_ITEMS, 0.0)
         self._completed_basis = 0
@@ -172,7 +181,13 @@ class Firm:
             return
         units = int(self.orders.qty[ids].sum())
         self.on_hand[variant] -= units
-        self.orders.mark_filled(ids, self.env.now, self.spec.factory.shipping_days, from_stock)
+        defective = None
+        rate = self.defect_escape_per_quality_gap * (1.0 - self.quality)
+        if self._quality_rng is not None and rate > 0.0:
+            defective = self._quality_rng.random(len(ids)) < rate
+        self.orders.mark_filled(
+            ids, self.env.now, self.spec.factory.shipping_days, from_stock, defective
+        )
         self.today.units_shipped += units
         if from_stock:
             self.today.filled_from_stock += len(ids)

@@ -39,6 +39,7 @@ class OrderBook:
         "delivered": np.dtype(np.float64),
         "cancelled": np.dtype(np.float64),
         "from_stock": np.dtype(np.bool_),
+        "defective": np.dtype(np.bool_),
         "price": np.dtype(np.float64),
     }
 
@@ -90,16 +91,27 @@ class OrderBook:
         c["delivered"][s] = NaN
         c["cancelled"][s] = NaN
         c["from_stock"][s] = False
+        c["defective"][s] = False
         c["price"][s] = price
         ids = np.arange(self.n, self.n + k, dtype=np.int64)
         self.n += k
         return ids
 
-    def mark_filled(self, ids: np.ndarray, t: float, ship_days: float, from_stock: bool) -> None:
-        """Orders ``ids`` are filled at time ``t`` and arrive ``ship_days`` later."""
+    def mark_filled(
+        self,
+        ids: np.ndarray,
+        t: float,
+        ship_days: float,
+        from_stock: bool,
+        defective: np.ndarray | None = None,
+    ) -> None:
+        """Orders ``ids`` are filled at time ``t`` and arrive ``ship_days`` later; ``defective``
+        says which of them ship a defect the customer will find (default: none)."""
         self._cols["filled"][ids] = t
         self._cols["delivered"][ids] = t + ship_days
         self._cols["from_stock"][ids] = from_stock
+        if defective is not None:
+            self._cols["defective"][ids] = defective
 
     def enqueue(self, variant: int, ids: np.ndarray) -> None:
         """Put orders at the back of a variant's backlog."""

@@ -7,7 +7,7 @@ An offer is one variant of one firm's product. Consumer :math:`i` facing offer :
 
     V_{ij} = c + \beta_i \Big( -\frac{p_j}{p_{ref}} + w_i\, a_{ij} + b\,B_{i f}
              - \kappa \max(0,\ d_j - d_0 - \tau_i) + \varsigma_i x_j \Big)
-             + \gamma_q\, q_j + \gamma_r\, r_{if} + \gamma_s\, s_{if}
+             + \gamma_q\, q_j + \gamma_r\, r_{if} + \gamma_s\, s_{if} + g_j
              + \lambda_i\, \mathbb{1}[f = \ell_i \wedge \text{satisfied}_i]
 
 and not buying gets :math:`V_{i0} = 0`. Here :math:`p_j` is the price, :math:`a_{ij} = \omega_i
@@ -20,7 +20,8 @@ per extra day (in price units), :math:`x_j \in [0, 1]` how customised the varian
 :math:`\varsigma_i` the consumer's customisation preference (price units), :math:`q_j` quality,
 :math:`r_{if}` the firm's reputation as the consumer perceives it, :math:`s_{if}` the share of the
 consumer's neighbours who bought from the firm recently, :math:`\ell_i` the firm of the last
-purchase and :math:`\lambda_i` the consumer's loyalty; :math:`c` is the utility of buying at all.
+purchase, :math:`\lambda_i` the consumer's loyalty and :math:`g_j` the offer's appeal (a firm's
+advertising goodwill, in utility units); :math:`c` is the utility of buying at all.
 An offer of a firm the consumer boycotts (or will never buy from again) is not in their choice set.
 
 Because alignment enters inside the price bracket, the model's implied willingness to pay for
@@ -61,6 +62,9 @@ class Offers:
     """Variant index within the firm (default 0)."""
     customisation: np.ndarray = field(default_factory=lambda: np.empty(0))
     """How customised each offer is, 0 (standard) to 1 (made to measure); default 0."""
+    appeal: np.ndarray = field(default_factory=lambda: np.empty(0))
+    """Utility every consumer adds to the offer beyond the terms below (for example its firm's
+    advertising goodwill); default 0."""
 
     def __post_init__(self) -> None:
         j = len(self.price)
@@ -70,6 +74,8 @@ class Offers:
             object.__setattr__(self, "variant", np.zeros(j, dtype=np.int64))
         if len(self.customisation) == 0:
             object.__setattr__(self, "customisation", np.zeros(j))
+        if len(self.appeal) == 0:
+            object.__setattr__(self, "appeal", np.zeros(j))
 
     def __len__(self) -> int:
         return len(self.price)
@@ -129,6 +135,7 @@ def utilities(offers: Offers, params: ChoiceParams, c: Chooser) -> np.ndarray:
         + c.beta[:, None] * money
         + QUALITY_WEIGHT * offers.quality[None, :]
         + REPUTATION_WEIGHT * c.reputation[:, f]
+        + offers.appeal[None, :]
     )
     if c.peer_share is not None and params.peer_weight:
         v = v + params.peer_weight * c.peer_share[:, f]
@@ -180,6 +187,7 @@ def choose_one(offers: Offers, params: ChoiceParams, c: Chooser, row: int, u: fl
             + float(c.beta[row]) * money
             + QUALITY_WEIGHT * float(offers.quality[j])
             + REPUTATION_WEIGHT * float(c.reputation[row, f])
+            + float(offers.appeal[j])
         )
         if c.peer_share is not None and params.peer_weight:
             v += params.peer_weight * float(c.peer_share[row, f])

@@ -99,12 +99,12 @@ class Consumer(mesa.Agent):
             p.last_satisfied[i] = False
         self._experience(firm, False)
 
-    def on_delivered(self, firm: int, late: float, quality: float) -> None:
-        """The consumer's order from ``firm`` arrived ``late`` days after the promise."""
+    def on_delivered(self, firm: int, late: float, defective: bool = False) -> None:
+        """The consumer's order from ``firm`` arrived ``late`` days after the promise (``defective``:
+        with a defect the consumer finds)."""
         p, i = self._pop, self.row
         d = p._draws()
-        defect = float(d.u_defect[i]) < p.social.defect_rate_per_quality_gap * (1.0 - quality)
-        satisfied = late <= 0 and not defect
+        satisfied = late <= 0 and not defective
         p.waiting[i] = False
         p.consumed[i] += 1
         p.next_need[i] = p.day + float(d.e_need[i]) * (float(p.need_interval[i]) / p.need_rate)

@@ -62,7 +62,6 @@ class DayDraws:
     u_choice: np.ndarray  # (n,) the shopping choice
     u_exp: np.ndarray  # (n,) posting about a delivery or a give-up
     u_val: np.ndarray  # (n,) a values post after an aligned purchase
-    u_defect: np.ndarray  # (n,) whether a delivered unit is defective
     e_need: np.ndarray  # (n,) standard exponential: the next need or the next look
     u_aware: np.ndarray | None  # (n, F) becoming aware of a live issue
     u_stand: np.ndarray | None  # (n, F) joining or leaving a boycott / buycott
@@ -209,7 +208,6 @@ class Population:
             u_choice=r.random(n),
             u_exp=r.random(n),
             u_val=r.random(n),
-            u_defect=r.random(n),
             e_need=r.standard_exponential(n),
             u_aware=per_firm(),
             u_stand=per_firm(),
@@ -305,18 +303,20 @@ class Population:
         consumers: np.ndarray,
         firm: int = -1,
         late: np.ndarray | None = None,
-        quality: float = 1.0,
+        defective: np.ndarray | None = None,
     ) -> None:
-        """Consumption orders arrived: satisfaction, posts, and the next need."""
+        """Consumption orders arrived (``late``: days after the promise; ``defective``: the unit
+        has a defect the consumer finds): satisfaction, posts, and the next need."""
         if late is None:
             late = np.zeros(len(consumers))
+        if defective is None:
+            defective = np.zeros(len(consumers), dtype=bool)
         if self.per_agent and len(consumers):
-            for i, x in zip(consumers.tolist(), late.tolist(), strict=True):
-                self.agents[i].on_delivered(firm, x, quality)
+            for i, x, bad in zip(consumers.tolist(), late.tolist(), defective.tolist(), strict=True):
+                self.agents[i].on_delivered(firm, x, bad)
             return
         d = self._draws()
-        defect_p = self.social.defect_rate_per_quality_gap * (1.0 - quality)
-        satisfied = (late <= 0) & ~(d.u_defect[consumers] < defect_p)
+        satisfied = (late <= 0) & ~defective
         self.waiting[consumers] = False
         self.consumed[consumers] += 1
         mean = self.need_interval[consumers] / self.need_rate

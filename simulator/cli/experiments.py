@@ -1,0 +1,170 @@
+"""Experiments: ``compare`` policies, ``sweep`` parameters, write the ``report`` of a folder."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Annotated, Any
+
+import typer
+from rich.progress import (
+    BarColumn,
+    MofNCompleteColumn,
+    Progress,
+    TextColumn,
+    TimeElapsedColumn,
+    TimeRemainingColumn,
+)
+
+from simulator.cli.common import app, default_out, err, fail_input
+from simulator.scenario import ScenarioError, load_scenario
+
+
+def _experiment_progress(label: str) -> tuple[Progress, Any]:
+    """A progress bar with runs done, failed and the time left."""
+    bar = Progress(
+        TextColumn("[bold]{task.description}"),
+        BarColumn(),
+        MofNCompleteColumn(),
+        TextColumn("failed: {task.fields[failed]}"),
+        TextColumn("elapsed"),
+        TimeElapsedColumn(),
+        TextColumn("left"),
+        TimeRemainingColumn(),
+        console=err,
+    )
+    return bar, bar.add_task(label, total=None, failed=0)
+
+
+def _run_experiment(
+    exp: Any,
+    out_dir: Path,
+    kind: str,
+    executor: str,
+    workers: int | None,
+    scheduler: str | None,
+    resume: bool,
+    with_report: bool = True,
+) -> None:
+    from simulator.experiments.analysis import NotAnExperiment
+    from simulator.experiments.engine import ExperimentFolderError, run_experiment
+    from simulator.experiments.executors import ExecutorUnavailable, open_executor
+    from simulator.report import write_report
+
+    if executor not in ("process", "sequential", "dask"):
+        fail_input([f"--executor: choose process, sequential or dask (got {executor!r})"])
+    if scheduler and executor != "dask":
+        fail_input(["--scheduler: only used with --executor dask"])
+    bar, task = _experiment_progress(exp.spec.name)
+    failed = 0
+
+    def on_start(todo: int, done: int) -> None:
+        bar.update(task, total=todo + done, completed=done)
+        if done:
+            err.print(f"resuming: {done} runs already done, {todo} to go", highlight=False)
+
+    def on_result(run_id: str, ok: bool) -> None:
+        nonlocal failed
+        failed += 0 if ok else 1
+        bar.update(task, advance=1, failed=failed)
+
+    try:
+        with bar, open_executor(executor, workers, scheduler) as ex:  # type: ignore[arg-type]
+            outcome = run_experiment(exp, out_dir, ex, kind, resume, on_start, on_result)
+    except (ExperimentFolderError, ExecutorUnavailable) as e:
+        fail_input([str(e)])
+        return
+    try:
+        md, html = write_report(out_dir) if with_report else (Path("(skipped)"), Path("(skipped)"))
+    except NotAnExperiment as e:
+        md = html = Path(f"(no report: {e})")
+    typer.echo(
+        f"{outcome.total} runs ({outcome.skipped} resumed, {outcome.done} run now, "
+        f"{len(outcome.failed)} failed)"
+    )
+    typer.echo(f"Folder: {out_dir}\nReport: {html}\n        {md}")
+    if outcome.failed:
+        n = len(outcome.failed)
+        typer.echo(f"{n} runs failed (see {out_dir / 'failed'}); --resume retries them", err=True)
+        raise typer.Exit(1)
+
+
+ExecutorOpt = Annotated[str, typer.Option(help="Where runs are computed: process, sequential or dask.")]
+WorkersOpt = Annotated[int | None, typer.Option(min=1, help="Worker processes (default: CPU count).")]
+SchedulerOpt = Annotated[
+    str | None, typer.Option(help="Dask scheduler tcp://HOST:PORT (default: a local Dask cluster).")
+]
+ReportOpt = Annotated[bool, typer.Option("--report/--no-report", help="Write the report at the end.")]
+ResumeOpt = Annotated[bool, typer.Option(help="Continue an interrupted folder: rerun missing runs.")]
+
+
+@app.command()
+def compare(
+    scenario: Annotated[Path, typer.Argument(help="Scenario file (TOML).")],
+    policies: Annotated[str, typer.Option(help="Comma-separated policies to give the firm, e.g. A,B.")],
+    firm: Annotated[str | None, typer.Option(help="Firm whose policy changes (default: first).")] = None,
+    replications: Annotated[int, typer.Option(min=2, help="Replications per policy.")] = 10,
+    seed: Annotated[int | None, typer.Option(min=0, help="Root seed (default: run.seed).")] = None,
+    days: Annotated[int | None, typer.Option(min=2, help="Days per run (default: run.days).")] = None,
+    warmup: Annotated[
+        int | None, typer.Option(min=0, help="Warm-up days cut from KPIs (default: run.warmup_days).")
+    ] = None,
+    out_dir: Annotated[Path | None, typer.Option("--out", help="Output folder.")] = None,
+    executor: ExecutorOpt = "process",
+    workers: WorkersOpt = None,
+    scheduler: SchedulerOpt = None,
+    resume: ResumeOpt = False,
+    with_report: ReportOpt = True,
+) -> None:
+    """Compare policies on one firm with paired replications (common random numbers)."""
+    from simulator.experiments.design import compare_experiment
+
+    names = [p.strip() for p in policies.split(",") if p.strip()]
+    if not names:
+        fail_input(["--policies: name at least one policy"])
+    try:
+        spec = load_scenario(scenario)
+        root = spec.run.seed if seed is None else seed
+        exp = compare_experiment(scenario, names, firm, replications, root, days, warmup)
+    except ScenarioError as e:
+        fail_input(e.lines())
+        return
+    target = out_dir or default_out(f"compare-{spec.name}", root)
+    _run_experiment(exp, target, "compare", executor, workers, scheduler, resume, with_report)
+
+
+@app.command()
+def sweep(
+    sweep_file: Annotated[Path, typer.Argument(help="Sweep file (TOML).")],
+    out_dir: Annotated[Path | None, typer.Option("--out", help="Output folder.")] = None,
+    executor: ExecutorOpt = "process",
+    workers: WorkersOpt = None,
+    scheduler: SchedulerOpt = None,
+    resume: ResumeOpt = False,
+    with_report: ReportOpt = True,
+) -> None:
+    """Run a parameter sweep (grid, Latin hypercube or Sobol) comparing policies at each point."""
+    from simulator.experiments.design import load_experiment
+
+    try:
+        exp = load_experiment(sweep_file)
+    except ScenarioError as e:
+        fail_input(e.lines())
+        return
+    target = out_dir or default_out(f"sweep-{exp.spec.name}", exp.spec.seed)
+    _run_experiment(exp, target, "sweep", executor, workers, scheduler, resume, with_report)
+
+
+@app.command()
+def report(
+    folder: Annotated[Path, typer.Argument(help="A compare or sweep output folder.")],
+) -> None:
+    """Write report.html (self-contained) and report.md for a compare or sweep folder."""
+    from simulator.experiments.analysis import NotAnExperiment
+    from simulator.report import write_report
+
+    try:
+        md, html = write_report(folder)
+    except NotAnExperiment as e:
+        fail_input([str(e)])
+        return
+    typer.echo(f"Report: {html}\n        {md}")

@@ -1,0 +1,75 @@
+"""``factory``: one firm's plant and policy on a demand history, without the market."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Annotated
+
+import typer
+from rich.table import Table
+
+from simulator.cli.common import app, check_run_target, default_out, fail_input, out
+from simulator.scenario import ScenarioError, load_scenario
+
+
+@app.command()
+def factory(
+    scenario: Annotated[Path, typer.Argument(help="Scenario file (TOML).")],
+    firm: Annotated[str, typer.Option(help="The firm whose factory and policy to run.")],
+    demand: Annotated[
+        Path | None, typer.Option(help="Demand file: date or day, quantity[, variant, patience_days].")
+    ] = None,
+    generate: Annotated[
+        str | None, typer.Option(help="Generated demand instead: normal, poisson, ar1 or seasonal.")
+    ] = None,
+    mean: Annotated[float, typer.Option(min=0, help="Generated: mean units a day.")] = 100.0,
+    sd: Annotated[float, typer.Option(min=0, help="Generated: sd (normal, ar1 noise).")] = 10.0,
+    phi: Annotated[float, typer.Option(help="Generated: AR(1) coefficient.")] = 0.5,
+    amplitude: Annotated[float, typer.Option(help="Generated: seasonal amplitude (0-1).")] = 0.3,
+    period: Annotated[float, typer.Option(help="Generated: seasonal period (days).")] = 365.0,
+    seed: Annotated[int | None, typer.Option(min=0, help="Root seed (default: run.seed).")] = None,
+    days: Annotated[int | None, typer.Option(min=1, help="Days to simulate.")] = None,
+    out_dir: Annotated[
+        Path | None, typer.Option("--out", help="Run folder (default: results/NAME-FIRM-seedN-TIME).")
+    ] = None,
+) -> None:
+    """Run one firm's factory and policy on a demand file or generated demand (no market)."""
+    from simulator.factory_mode import demand_for, run_factory
+    from simulator.results import now_iso, write_run_folder
+
+    try:
+        spec = load_scenario(scenario)
+        root_seed = spec.run.seed if seed is None else seed
+        table, unit_orders, n_days = demand_for(
+            spec,
+            firm,
+            None if demand is None else str(demand),
+            generate,
+            days,
+            root_seed,
+            mean=mean,
+            sd=sd,
+            phi=phi,
+            amplitude=amplitude,
+            period=period,
+        )
+    except ScenarioError as e:
+        fail_input(e.lines())
+        return
+    target = out_dir or default_out(f"{spec.name}-{firm}", root_seed)
+    check_run_target(target)
+    started = now_iso()
+    result = run_factory(spec, firm, table, days=n_days, seed=root_seed, unit_orders=unit_orders)
+    source = str(demand) if demand is not None else f"generated {generate}"
+    extra = {"mode": "factory", "firm": firm, "demand": source}
+    write_run_folder(target, spec, result, root_seed, started, days=n_days, extra=extra)
+    k = result.summary["firms"][firm]
+    table_out = Table(title=f"{firm}: factory KPIs (after warm-up)")
+    table_out.add_column("KPI")
+    table_out.add_column("value", justify="right")
+    for key in ("profit", "fill_rate", "cycle_service_level", "otif", "mean_lead_time_days"):
+        table_out.add_row(key.replace("_", " "), "-" if k[key] is None else f"{k[key]:,.3f}")
+    for key in ("mean_wip", "throughput_per_day", "bullwhip_ratio", "inventory_turns"):
+        table_out.add_row(key.replace("_", " "), "-" if k[key] is None else f"{k[key]:,.3f}")
+    out.print(table_out)
+    typer.echo(f"Run folder: {target}")

@@ -1,0 +1,166 @@
+"""Single runs: ``check`` a scenario, ``run`` it, ask ``why`` a firm decided what it did."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Annotated, Any
+
+import typer
+from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeRemainingColumn
+from rich.table import Table
+
+from simulator.cli.common import app, check_run_target, default_out, err, fail_input, out
+from simulator.scenario import ScenarioError, load_scenario
+
+
+@app.command()
+def check(
+    files: Annotated[list[Path], typer.Argument(help="Scenario files to validate.")],
+) -> None:
+    """Validate scenario files; print each problem as FILE: field.path: message."""
+    bad: list[str] = []
+    for f in files:
+        try:
+            load_scenario(f)
+            typer.echo(f"{f}: ok")
+        except ScenarioError as e:
+            bad.extend(e.lines())
+    if bad:
+        fail_input(bad)
+
+
+@app.command()
+def why(
+    folder: Annotated[Path, typer.Argument(help="A run folder (it holds decisions.parquet).")],
+    firm: Annotated[str | None, typer.Option(help="Only this firm's decisions.")] = None,
+    day: Annotated[int | None, typer.Option(min=0, help="Only the decisions of this day.")] = None,
+    action: Annotated[
+        str | None, typer.Option(help="Only release, capacity, price, quality, marketing or hold.")
+    ] = None,
+) -> None:
+    """Explain a run's decisions: what each firm decided, by which rule or override, and why."""
+    import pandas as pd
+
+    from simulator.policies.decisions import explain
+
+    path = folder / "decisions.parquet"
+    if not path.is_file():
+        fail_input([f"{folder}: no decisions.parquet here (not a run folder?)"])
+    try:
+        df = pd.read_parquet(path)
+    except Exception as e:  # pyarrow raises several types for a damaged file
+        fail_input([f"{path}: cannot read: {e}"])
+        return
+    firms = sorted(set(df["firm"]))
+    if firm is not None and firm not in firms:
+        fail_input([f"{path}: --firm: no firm named {firm!r} (firms: {', '.join(firms)})"])
+    for line in explain(df, firm, day, action):
+        typer.echo(line)
+
+
+@app.command()
+def run(
+    scenario: Annotated[Path, typer.Argument(help="Scenario file (TOML).")],
+    seed: Annotated[int | None, typer.Option(min=0, help="Root seed (default: run.seed).")] = None,
+    days: Annotated[
+        int | None, typer.Option(min=1, help="Days to simulate (default: run.days).")
+    ] = None,
+    out_dir: Annotated[
+        Path | None, typer.Option("--out", help="Run folder (default: results/NAME-seedN-TIME).")
+    ] = None,
+    events: Annotated[
+        bool, typer.Option("--events", help="Also write the consumer event log (events.parquet).")
+    ] = False,
+) -> None:
+    """Run a scenario and write its run folder."""
+    from simulator.experiments.run import run_once
+    from simulator.results import now_iso, write_run_folder
+
+    try:
+        spec = load_scenario(scenario)
+    except ScenarioError as e:
+        fail_input(e.lines())
+        return
+    root_seed = spec.run.seed if seed is None else seed
+    target = out_dir or default_out(spec.name, root_seed)
+    check_run_target(target)
+    n_days = days or spec.run.days
+    if days is not None and spec.run.warmup_days >= days:
+        err.print(
+            f"note: warm-up ({spec.run.warmup_days} days) shortened to {days - 1} for a {days}-day run",
+            highlight=False,
+        )
+    started = now_iso()
+    with Progress(
+        TextColumn("[bold]{task.description}"),
+        BarColumn(),
+        MofNCompleteColumn(),
+        TimeRemainingColumn(),
+        console=err,
+        transient=True,
+    ) as bar:
+        task = bar.add_task(f"{spec.name} (seed {root_seed})", total=n_days)
+        try:
+            result = run_once(
+                spec,
+                seed=root_seed,
+                days=days,
+                progress=lambda d: bar.update(task, completed=d),
+                events=events,
+            )
+        except ScenarioError as e:  # an input the scenario names (an edge-list file) is bad
+            fail_input(e.lines())
+            return
+    from simulator.market.figures import write_event_figures
+
+    figures = write_event_figures(target, spec.events, result.market, result.timeseries)
+    write_run_folder(target, spec, result, root_seed, started, days=n_days)
+    print_kpis(result.summary)
+    for path in figures:
+        typer.echo(f"Figure: {path}")
+    typer.echo(f"Run folder: {target}")
+
+
+def print_kpis(summary: dict[str, Any]) -> None:
+    """Print the per-firm KPI table and the market line."""
+
+    def fmt(v: Any, pct: bool = False) -> str:
+        if v is None:
+            return "-"
+        if pct:
+            return f"{100 * v:.1f}%"
+        return f"{v:,.2f}" if isinstance(v, float) else f"{v:,}"
+
+    table = Table(title="KPIs per firm (after warm-up)")
+    cols = [
+        ("profit", False),
+        ("revenue", False),
+        ("units_sold", False),
+        ("market_share", True),
+        ("fill_rate", True),
+        ("otif", True),
+        ("mean_lead_time_days", False),
+        ("mean_inventory", False),
+        ("backorders_end", False),
+        ("bullwhip_ratio", False),
+    ]
+    table.add_column("KPI")
+    for name in summary["firms"]:
+        table.add_column(name, justify="right")
+    for c, pct in cols:
+        table.add_row(c.replace("_", " "), *[fmt(k[c], pct) for k in summary["firms"].values()])
+    out.print(table)
+    gens = Table(title="Market share by generation")
+    gens.add_column("firm")
+    first = next(iter(summary["firms"].values()))
+    for g in first["market_share_by_generation"]:
+        gens.add_column(g, justify="right")
+    for name, k in summary["firms"].items():
+        gens.add_row(name, *[fmt(v, True) for v in k["market_share_by_generation"].values()])
+    out.print(gens)
+    m = summary["market"]
+    out.print(
+        f"{m['consumers']:,} consumers, {m['days']} days (warm-up {m['warmup_days']}); "
+        f"went without: {fmt(m['no_purchase_share'], True)}",
+        highlight=False,
+    )
