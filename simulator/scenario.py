@@ -398,9 +398,7 @@ class Factory(Frozen):
             }
             old = [k for k in renamed if k in data]
             if old:
-                raise ValueError(
-                    "; ".join(f"{k} was replaced by {renamed[k]}" for k in old)
-                )
+                raise ValueError("; ".join(f"{k} was replaced by {renamed[k]}" for k in old))
         return data
 
     @model_validator(mode="after")

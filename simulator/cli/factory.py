@@ -7,8 +7,8 @@ from typing import Annotated
 
 import typer
 
-from simulator.cli.kpi_table import kpi_table
 from simulator.cli.common import app, check_run_target, default_out, fail_input, out
+from simulator.cli.kpi_table import kpi_table
 from simulator.scenario import ScenarioError, load_scenario
 
 

@@ -345,7 +345,9 @@ class Firm:
             if not 1 <= shifts <= 3:
                 raise ValueError(f'"shifts" must be 1, 2 or 3, got {shifts}')
             if st.spec.shifts == 3 and shifts != 3:
-                raise ValueError(f"stage {st.name!r} is planned round the clock; it has no shift calendar")
+                raise ValueError(
+                    f"stage {st.name!r} is planned round the clock; it has no shift calendar"
+                )
         f = self.spec.factory
         if lead_days is None:
             changes_machines = machines is not None and machines != st.n_machines

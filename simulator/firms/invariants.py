@@ -191,7 +191,9 @@ def accrual_problems(firm: Firm) -> list[str]:
         firm.overtime_machine_shifts * spec.capacity_cost_per_machine_shift * spec.overtime_premium
     )
     if not _close(books["overtime_cost"], overtime, scale=overtime):
-        problems.append(f"overtime cost {books['overtime_cost']:.2f} != machine-shifts beyond plan x premium")
+        problems.append(
+            f"overtime cost {books['overtime_cost']:.2f} != machine-shifts beyond plan x premium"
+        )
     returned = o.defective & (o.delivered <= float(firm.days_closed))
     refunds = float(o.price[returned] @ o.qty[returned])
     if not _close(books["refunds"], refunds, scale=refunds):

@@ -190,7 +190,9 @@ def supply_kpis(firm: Firm, timeseries: pd.DataFrame, warm: int, end: float) -> 
         "mean_lead_time_days": float(lead.mean()) if len(lead) else None,
         "lead_time_p95_days": float(np.percentile(lead, 95)) if len(lead) else None,
         "otif": otif,
-        "otif_requested": _ratio(float((on_requested & due_requested).sum()), float(due_requested.sum())),
+        "otif_requested": _ratio(
+            float((on_requested & due_requested).sum()), float(due_requested.sum())
+        ),
         "quote_reliability": _ratio(on_time_delivered, float((delivered & due_promised).sum())),
         "mean_quoted_days": float(quoted.mean()) if len(quoted) else None,
         "quote_bias_days": float(quoted.mean() - lead.mean()) if len(lead) else None,
