@@ -135,7 +135,8 @@ class FactoryRun:
         ts = self.timeseries()
         demand = units_per_day(self.demand, self.day)
         market = pd.DataFrame({"day": np.arange(self.day), "units_demanded": demand})
-        kpis = supply_kpis(self.firm, ts, warmup_days, float(self.day))
+        # the demand is given, not chosen against the firm's quote: judge delivery by request
+        kpis = supply_kpis(self.firm, ts, warmup_days, float(self.day), quotes_seen=False)
         summary = {
             "mode": "factory",
             "factory": {"firm": self.firm.name, "days": self.day, "warmup_days": warmup_days},

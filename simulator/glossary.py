@@ -88,7 +88,7 @@ _ENTRIES: tuple[Entry, ...] = (
         "profit",
         "Accrual profit over net revenue. Consumer-goods makers run about 10-20 % "
         "(Damodaran, margins by industry: household products, food processing).",
-        "share",
+        "share of net revenue",
         source="Damodaran, *Margins by sector* (NYU Stern data)",
     ),
     Entry(
@@ -97,7 +97,7 @@ _ENTRIES: tuple[Entry, ...] = (
         "profit",
         "Net revenue less the variable cost of the units sold (standard material and "
         "production cost, shipping, return handling), over net revenue.",
-        "share",
+        "share of net revenue",
         source=HORNGREN,
     ),
     Entry("units_sold", "units sold", "profit", "Units shipped to customers.", "units"),
@@ -277,11 +277,19 @@ _ENTRIES: tuple[Entry, ...] = (
         "-",
     ),
     Entry(
+        "service_measure",
+        "service measure",
+        "service",
+        "Which KPI is the service level: 'fill_rate' (make-to-stock), 'otif' (make-to-order in "
+        "the market, where customers chose knowing the quote) or 'otif_requested' (make-to-order "
+        "on a replayed demand history, where they did not).",
+        "-",
+    ),
+    Entry(
         "service_level",
         "service level",
         "service",
-        "The measure that fits the policy: fill rate for make-to-stock, OTIF (promised day) for "
-        "make-to-order.",
+        "The service measure's value: fill rate for make-to-stock, OTIF for make-to-order.",
         "share",
         proportion=True,
     ),

@@ -377,12 +377,13 @@ class Factory(Frozen):
     machine_change_lead_days: Annotated[int, Field(ge=0, le=3650)] = 60
     """Days between deciding to add or remove machines and the change taking effect (buying,
     installing or selling a line; assumption)."""
-    overhead_cost_per_day: NonNegFloat = 3000.0
+    overhead_cost_per_day: NonNegFloat = 3500.0
     """Fixed selling, general and administrative cost a day (offices, sales force, systems), the
     same whatever the supply chain does. Assumption sized for the default market (10,000
-    consumers shared by two firms): about a fifth of a firm's revenue, which with a contribution
-    margin near 50 % leaves an operating margin of about 10-20 %, the range of consumer-goods makers
-    (Damodaran's margins by industry). Scale it with the market you simulate."""
+    consumers shared by two firms): a fifth to a quarter of a firm's revenue, which with a
+    contribution margin near 50 % leaves an operating margin of about 5-20 %, the range of
+    consumer-goods makers (Damodaran's margins by industry: household products, food
+    processing). Scale it with the market you simulate."""
     marketing_cost_per_day: NonNegFloat = 0.0
 
     @model_validator(mode="before")

@@ -38,12 +38,13 @@ def _pair(a: str, b: str, digits: int = 2) -> Fmt:
 
 
 def _service(k: dict[str, Any]) -> str:
-    what = {"stock": "fill", "order": "OTIF"}.get(k.get("make_to") or "", "")
+    names = {"fill_rate": "fill", "otif": "OTIF", "otif_requested": "OTIF req."}
+    what = names.get(k.get("service_measure") or "", "")
     return f"{_pct(k.get('service_level'))} ({what})" if what else _pct(k.get("service_level"))
 
 
 def _bullwhip(k: dict[str, Any]) -> str:
-    return f"{_num(k.get('bullwhip_ratio'), 2)} ({k.get('bullwhip_period_days', '?')}-day)"
+    return f"{_num(k.get('bullwhip_ratio'), 2)} ({k.get('bullwhip_period_days', '?')} d)"
 
 
 def _complaints(k: dict[str, Any]) -> str:
@@ -59,44 +60,45 @@ ROWS: list[tuple[str, str, Fmt]] = [
     ("Profit", "operating margin", _key("operating_margin", pct=True)),
     ("Profit", "contribution margin", _key("contribution_margin", pct=True)),
     ("Cost", "cost per unit", _key("cost_per_unit", 2)),
-    ("Cost", "material + production", _sum("material_cost", "production_cost")),
-    ("Cost", "capacity + overtime", _sum("capacity_cost", "overtime_cost")),
+    ("Cost", "material+production", _sum("material_cost", "production_cost")),
+    ("Cost", "capacity+overtime", _sum("capacity_cost", "overtime_cost")),
     ("Cost", "set-ups", _sum("setup_cost")),
     (
         "Cost",
-        "holding (raw, WIP, finished)",
+        "holding raw/WIP/FG",
         _sum("holding_cost_material", "holding_cost_wip", "holding_cost_finished"),
     ),
-    ("Cost", "obsolescence + write-offs", _sum("obsolescence_cost", "write_offs")),
+    ("Cost", "obsolescence, write-off", _sum("obsolescence_cost", "write_offs")),
     ("Cost", "backorder penalty", _sum("backorder_cost")),
-    ("Cost", "returns (refunds + handling)", _sum("refunds", "return_cost")),
-    ("Cost", "lost-sale penalty (not in profit)", _key("lost_sale_penalty")),
-    ("Quality", "defects delivered (ppm)", _key("defect_ppm")),
+    ("Cost", "returns: refund+handle", _sum("refunds", "return_cost")),
+    ("Cost", "lost-sale margin *", _key("lost_sale_penalty")),
+    ("Quality", "defects delivered ppm", _key("defect_ppm")),
     ("Quality", "returns (units)", _key("returns")),
-    ("Quality", "complaints (to firm / public)", _complaints),
+    ("Quality", "complaints firm/public", _complaints),
     ("Quality", "scrap rate (internal)", _key("scrap_rate", pct=True)),
-    ("Delivery", "lead time mean / p95 (days)", _pair("mean_lead_time_days", "lead_time_p95_days")),
-    ("Delivery", "OTIF, promised day", _key("otif", pct=True)),
-    ("Delivery", "OTIF, requested day", _key("otif_requested", pct=True)),
-    ("Delivery", "quote bias (days)", _key("quote_bias_days", 2)),
+    ("Delivery", "lead time mean/p95 d", _pair("mean_lead_time_days", "lead_time_p95_days")),
+    ("Delivery", "OTIF promised day", _key("otif", pct=True)),
+    ("Delivery", "OTIF requested day", _key("otif_requested", pct=True)),
+    ("Delivery", "quote bias, days", _key("quote_bias_days", 2)),
     ("Service", "service level", _service),
-    ("Service", "fill rate (from stock)", _key("fill_rate", pct=True)),
+    ("Service", "fill rate", _key("fill_rate", pct=True)),
     ("Service", "cycle service level", _key("cycle_service_level", pct=True)),
-    ("Service", "backorders at the end", _key("backorders_end")),
-    ("Inventory", "inventory value (mean, at cost)", _key("mean_inventory_value")),
-    ("Inventory", "inventory turns (all stocks)", _key("inventory_turns", 1)),
-    ("Bullwhip", "bullwhip (review period)", _bullwhip),
-    ("Bullwhip", "CV orders / CV demand", _pair("cv_orders", "cv_demand", 3)),
-    ("Bullwhip", "bullwhip (weekly)", _key("bullwhip_weekly", 2)),
+    ("Service", "backorders at end", _key("backorders_end")),
+    ("Inventory", "value at cost, mean", _key("mean_inventory_value")),
+    ("Inventory", "turns, all stocks", _key("inventory_turns", 1)),
+    ("Bullwhip", "bullwhip per review", _bullwhip),
+    ("Bullwhip", "CV orders / demand", _pair("cv_orders", "cv_demand", 3)),
+    ("Bullwhip", "bullwhip weekly", _key("bullwhip_weekly", 2)),
 ]
 """(section, label, formatter) of each row."""
+CAPTION = "* forgone margin on sales lost to the delivery quote, not subtracted from profit"
 
 
 def kpi_table(firms: dict[str, dict[str, Any]], title: str, market: bool = True) -> Table:
     """The KPI table for ``firms`` (name -> KPIs); ``market`` adds market share."""
-    table = Table(title=title)
+    table = Table(title=title, caption=CAPTION)
     table.add_column("")
-    table.add_column("KPI")
+    table.add_column("KPI", no_wrap=True)
     for name in firms:
         table.add_column(name, justify="right")
     rows = list(ROWS)

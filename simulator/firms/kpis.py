@@ -14,8 +14,10 @@ end of the run ``end``. Each key is defined, with its unit, window and source, i
 - **delivery**: lead time mean and 95th percentile, ``otif`` against the promised and
   ``otif_requested`` against the requested calendar day, ``quote_reliability`` and the quote bias;
 - **service** of make-to-stock: ``fill_rate`` (β), ``cycle_service_level`` (α, per review
-  period), ``ready_rate``; ``service_level`` is the measure that fits the policy (fill rate for
-  make-to-stock, OTIF for make-to-order);
+  period), ``ready_rate``; ``service_level`` is the measure that fits the policy
+  (``service_measure``: fill rate for make-to-stock; OTIF against the promised day for
+  make-to-order in the market, where customers chose knowing the quote, and against the
+  requested day on a replayed demand history, where they did not);
 - **flow and inventory**: turns on all stocks at cost, days of supply, WIP, throughput, flow time,
   Little's law gap, utilisation, set-ups, failures;
 - **bullwhip** per review period (headline) and on weekly and daily buckets, with the coefficients
@@ -83,8 +85,15 @@ def _review_days(firm: Firm) -> int:
     return int(getattr(firm.policy, "review_days", 1) or 1)
 
 
-def supply_kpis(firm: Firm, timeseries: pd.DataFrame, warm: int, end: float) -> dict[str, Any]:
-    """The firm's supply-side KPIs from its time series rows (``firm`` column) and its books."""
+def supply_kpis(
+    firm: Firm, timeseries: pd.DataFrame, warm: int, end: float, quotes_seen: bool = True
+) -> dict[str, Any]:
+    """The firm's supply-side KPIs from its time series rows (``firm`` column) and its books.
+
+    ``quotes_seen``: customers chose knowing the firm's delivery quote (the market), so a
+    make-to-order firm is judged against the promised day; when they did not (a demand history
+    replayed through the plant) it is judged against the requested day.
+    """
     ts = timeseries
     m = ts[(ts["day"] >= warm) & (ts["firm"] == firm.name)] if len(ts) else ts
     n_days = len(m)
@@ -163,6 +172,9 @@ def supply_kpis(firm: Firm, timeseries: pd.DataFrame, warm: int, end: float) -> 
     make_to = MAKE_TO.get(policy_name)
     fill_rate = _ratio(float(o.from_stock[in_window].sum()), float(in_window.sum()))
     otif = _ratio(float((on_promised & due_promised).sum()), float(due_promised.sum()))
+    otif_requested = _ratio(float((on_requested & due_requested).sum()), float(due_requested.sum()))
+    measure = "fill_rate" if make_to == "stock" else "otif" if quotes_seen else "otif_requested"
+    service = {"fill_rate": fill_rate, "otif": otif, "otif_requested": otif_requested}[measure]
     on_time_delivered = float((on_promised & delivered & due_promised).sum())
     return {
         # profit
@@ -200,7 +212,8 @@ def supply_kpis(firm: Firm, timeseries: pd.DataFrame, warm: int, end: float) -> 
         "backorders_end": int(firm.backorders()),
         # service
         "make_to": make_to,
-        "service_level": fill_rate if make_to == "stock" else otif,
+        "service_measure": measure,
+        "service_level": service,
         "fill_rate": fill_rate,
         "unit_fill_rate": _ratio(
             float(qty[in_window & o.from_stock].sum()), float(qty[in_window].sum())
