@@ -156,6 +156,7 @@ def test_kpi_tables_show_the_four_kpis_teams_ask_for(tmp_path: Path) -> None:
     for words in ("defects delivered ppm", "Delivery", "OTIF requested day", "turns, all stocks"):
         assert words in res.output
     assert "bullwhip per review" in res.output and "(7 d)" in res.output
+    assert (out / "figures" / "profit_and_costs.png").stat().st_size > 10_000
     summary = json.loads((out / "summary.json").read_text())
     push = summary["firms"]["PushCo"]
     assert push["bullwhip_period_days"] == 7 and push["service_measure"] == "fill_rate"
@@ -174,6 +175,7 @@ def test_kpi_tables_show_the_four_kpis_teams_ask_for(tmp_path: Path) -> None:
     )
     assert res.exit_code == 0, res.output
     assert "OTIF requested day" in res.output and "market share" not in res.output
+    assert (tmp_path / "factory" / "figures" / "profit_and_costs.png").exists()
     k = json.loads((tmp_path / "factory" / "summary.json").read_text())["firms"]["Workshop"]
     # 100 a day into a workshop that makes far fewer: the quote runs away, the request does not
     assert k["otif"] > 0.9 and k["otif_requested"] < 0.1 and k["service_measure"] == "otif_requested"

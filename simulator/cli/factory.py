@@ -63,5 +63,10 @@ def factory(
     source = str(demand) if demand is not None else f"generated {generate}"
     extra = {"mode": "factory", "firm": firm, "demand": source}
     write_run_folder(target, spec, result, root_seed, started, days=n_days, extra=extra)
+    from simulator.firms.figures import write_profit_figure
+
+    warm = int(result.summary["factory"]["warmup_days"])
+    figure = write_profit_figure(target, result.timeseries, warm)
     out.print(kpi_table(result.summary["firms"], f"{firm}: factory KPIs (after warm-up)", market=False))
+    typer.echo(f"Figure: {figure}")
     typer.echo(f"Run folder: {target}")

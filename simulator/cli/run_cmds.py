@@ -113,7 +113,11 @@ def run(
             return
     from simulator.market.figures import write_event_figures
 
+    from simulator.firms.figures import write_profit_figure
+
     figures = write_event_figures(target, spec.events, result.market, result.timeseries)
+    warm = int(result.summary["market"]["warmup_days"])
+    figures.append(write_profit_figure(target, result.timeseries, warm))
     write_run_folder(target, spec, result, root_seed, started, days=n_days)
     print_kpis(result.summary)
     for path in figures:
