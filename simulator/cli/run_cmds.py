@@ -111,9 +111,8 @@ def run(
         except ScenarioError as e:  # an input the scenario names (an edge-list file) is bad
             fail_input(e.lines())
             return
-    from simulator.market.figures import write_event_figures
-
     from simulator.firms.figures import write_profit_figure
+    from simulator.market.figures import write_event_figures
 
     figures = write_event_figures(target, spec.events, result.market, result.timeseries)
     warm = int(result.summary["market"]["warmup_days"])
