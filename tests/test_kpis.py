@@ -205,3 +205,21 @@ def test_compare_tables_give_shares_intervals_inside_the_unit_interval(tmp_path:
     assert table.loc[("profit", "a"), "high"] == pytest.approx(
         t_interval([100, 101, 102, 103, 104]).high
     )
+
+
+def test_lost_sales_cost_their_margin_beside_profit() -> None:
+    """When the market counts sales lost to the quote (``lost_sales``), each costs the unit
+    contribution, shown beside profit and not subtracted from it (its revenue is already missing)."""
+    from simulator.firms.kpis import supply_kpis
+
+    s = plant_scenario({"name": "supplier_centric", "review_days": 7, "min_lot": 10}, shipping_cost=3.0)
+    run = FactoryRun(s, "F", daily_table(np.full(20, 3)), seed=1, unit_orders=True)
+    run.run(20)
+    ts = run.timeseries()
+    plain = supply_kpis(run.firm, ts, 0, 20.0)
+    assert plain["lost_sales"] is None and plain["lost_sale_penalty"] is None
+    ts["lost_sales"] = 2
+    k = supply_kpis(run.firm, ts, 5, 20.0)
+    # price 100 - standard cost (material 30 + production 15) - shipping 3 = 52 a unit, 15 days x 2
+    assert k["lost_sales"] == 30 and k["lost_sale_penalty"] == pytest.approx(30 * 52.0)
+    assert k["profit"] == supply_kpis(run.firm, ts.drop(columns="lost_sales"), 5, 20.0)["profit"]
