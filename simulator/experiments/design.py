@@ -125,7 +125,6 @@ KPI_NAMES: tuple[str, ...] = (
     "cost_per_unit",
     "units_sold",
     "market_share",
-    "service_level",
     "fill_rate",
     "otif",
     "otif_requested",
