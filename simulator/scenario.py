@@ -420,6 +420,26 @@ class Factory(Frozen):
             raise ValueError("variant names must be unique")
         return self
 
+    @model_validator(mode="after")
+    def _shift_fields_need_a_shift_calendar(self) -> Factory:
+        # Shifts can only change (and run beyond plan) on a stage planned below round the clock,
+        # so a value other than the default would have no effect (a dumped scenario repeats the
+        # defaults, which is fine).
+        if all(s.shifts == 3 for s in self.routing()):
+            fields = type(self).model_fields
+            given = [
+                k
+                for k in ("overtime_premium", "shift_change_lead_days")
+                if getattr(self, k) != fields[k].get_default()
+            ]
+            if given:
+                raise ValueError(
+                    f"{', '.join(given)}: no stage has a shift calendar (every stage is planned "
+                    "round the clock, shifts = 3), so shifts can never change; plan a stage "
+                    "below 3 shifts or leave these out"
+                )
+        return self
+
     def routing(self) -> list[Stage]:
         """The stages in order (the short form gives one stage named ``production``)."""
         if self.stages is not None:

@@ -226,3 +226,11 @@ def test_books_balance_on_any_demand(
     for key, v in k.items():
         if is_proportion(key) and isinstance(v, float):
             assert 0.0 <= v <= 1.0, key
+
+
+def test_shift_cost_fields_without_a_shift_calendar_are_an_error() -> None:
+    with pytest.raises(ScenarioError, match="no stage has a shift calendar") as e:
+        parse_scenario({"firms": [{"name": "A", "factory": {"overtime_premium": 1.0}}]})
+    assert e.value.problems[0][0] == "firms.0.factory"
+    stage = {"name": "s", "shifts": 2}
+    parse_scenario({"firms": [{"name": "A", "factory": {"stages": [stage], "overtime_premium": 1.0}}]})
