@@ -66,6 +66,8 @@ class FactoryRun:
         self.streams = Streams(scenario.run.seed if seed is None else seed)
         self.env = simpy.Environment()
         self.firm = build_firm(index, spec, self.env, self.streams, policy)
+        # customers find defects as in the market (returns and complaints are quality KPIs)
+        self.firm.defect_escape_per_quality_gap = scenario.social.defect_rate_per_quality_gap
         if unit_orders:
             demand = demand.loc[demand.index.repeat(demand["quantity"])].assign(quantity=1)
         demand = demand.sort_values("day", kind="stable")
