@@ -234,3 +234,27 @@ def test_shift_cost_fields_without_a_shift_calendar_are_an_error() -> None:
     assert e.value.problems[0][0] == "firms.0.factory"
     stage = {"name": "s", "shifts": 2}
     parse_scenario({"firms": [{"name": "A", "factory": {"stages": [stage], "overtime_premium": 1.0}}]})
+
+
+@pytest.mark.parametrize(
+    ("corrupt", "message"),
+    [
+        (lambda f: setattr(f, "inventory_value", f.inventory_value + 5.0), "inventory value booked"),
+        (lambda f: setattr(f, "profit_total", f.profit_total + 5.0), "accrual profit"),
+        (lambda f: f.books.__setitem__("capacity_cost", f.books["capacity_cost"] + 5.0), "capacity"),
+        (lambda f: f.value_days.__setitem__("wip", f.value_days["wip"] + 50.0), "holding_cost_wip"),
+        (lambda f: f.books.__setitem__("refunds", f.books["refunds"] + 5.0), "refunds"),
+    ],
+)
+def test_a_corrupted_ledger_is_caught(corrupt: Any, message: str) -> None:
+    from simulator.firms.invariants import InvariantError
+
+    stage = {"name": "make", "machines": 1, "shifts": 2, "unit_time": det(0.05)}
+    factory = quiet_factory(stages=[stage], capacity_cost_per_machine_shift=10.0, initial_stock=5)
+    firm, env = make_firm({"factory": factory, "policy": {"name": "demand_centric", "buffer": 5}})
+    firm.release(0, 3)
+    drive(firm, env, [2, 3, 1])
+    check_firm(firm)
+    corrupt(firm)
+    with pytest.raises(InvariantError, match=message):
+        check_firm(firm)

@@ -186,10 +186,7 @@ class Firm:
         # standard values: a unit waiting at stage i has passed stages 0..i-1
         self.material_value = self.plant.material_price
         """Value at cost of one unit of raw material."""
-        passes = np.cumsum([0.0] + [st.unit_cost for st in self.plant.stages])
-        self.stage_entry_value = (self.material_value + passes[:-1]).tolist()
-        """Value at cost of a unit waiting at (or in) each stage."""
-        self.unit_value = float(self.material_value + passes[-1])
+        self.unit_value = float(self.material_value + sum(st.unit_cost for st in self.plant.stages))
         """Value at cost of one finished unit (the standard variable cost)."""
         self.capacity_plans: list[CapacityPlan] = []
         """Capacity changes decided and not yet in effect, in the order they take effect."""
@@ -405,14 +402,20 @@ class Firm:
     def stock_values(self) -> dict[str, float]:
         """Value at cost of each stock now (``material``, ``wip``, ``finished``) and their ``total``.
 
-        Material waiting for a released batch that has not received it is not counted: it is still
-        on the shelf (counted there) or on order (not yet paid).
+        Work in process is valued from the plant's flow counts, wherever its units sit (queued,
+        on a machine, or waiting between stages): material for every unit that took it and has not
+        left the plant, plus each stage's unit cost for every unit that came out of that stage good
+        and has not left (finished, or scrapped at a later stage). Material for a released batch
+        that has not taken it is still on the shelf (counted there) or on order (not yet paid).
         """
         plant = self.plant
-        wip = sum(
-            (st.units_waiting + st.units_in_service) * v
-            for st, v in zip(plant.stages, self.stage_entry_value, strict=True)
-        )
+        stages = plant.stages
+        left = plant.units_completed
+        wip = self.material_value * (plant.material_used - left - plant.units_scrapped)
+        later_scrap = 0
+        for st in reversed(stages):  # units that passed a stage and left: finished or scrapped later
+            wip += st.unit_cost * (st.units_out - left - later_scrap)
+            later_scrap += st.units_scrapped
         out = {
             "material": float(plant.material.level) * self.material_value,
             "wip": float(wip),

@@ -14,7 +14,8 @@ for money and time):
   units over the filled orders; material, shipping and holding recomputed from the physical counts;
   refunds = price x units over the defective orders delivered; capacity = machine-shifts held x rate;
 - accrual: profit over the closed days = cash profit + (inventory value now - at the start), and
-  the inventory value booked at the last close = the physical stocks valued at cost;
+  the inventory value booked at the last close = the stocks valued where they sit (shelf, each
+  stage's queue and machines, finished goods);
 - inventory position = on hand + on order (in process) - backorders;
 - Little's law on the sample path: the area under the plant's WIP curve = the time spent in the
   plant by the units that left + the age of the units still inside.
@@ -170,8 +171,15 @@ def accrual_problems(firm: Firm) -> list[str]:
             f"accrual profit {firm.profit_total:.2f} != cash profit {cash:.2f} + inventory change "
             f"{change:.2f}"
         )
-    if firm.env.now == firm.days_closed:  # nothing has moved since the close
-        value = firm.stock_values()["total"]
+    p = firm.plant
+    if firm.env.now == firm.days_closed and not getattr(p, "units_blocked", 0):
+        # nothing has moved since the close: value the stocks where they are, unit by unit
+        # (independently of the flow counts the ledger values them from)
+        value = p.material.level * firm.material_value + float(firm.on_hand.sum()) * firm.unit_value
+        passed = firm.material_value
+        for st in p.stages:
+            value += (st.units_waiting + st.units_in_service) * passed
+            passed += st.unit_cost
         if not _close(firm.inventory_value, value, scale=value):
             problems.append(
                 f"inventory value booked {firm.inventory_value:.2f} != stocks at cost {value:.2f}"
