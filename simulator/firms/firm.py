@@ -183,7 +183,7 @@ class Firm:
         self._scrapped_basis = 0
         self._wip_area_basis = 0.0
         self._stage_basis = [(0.0, 0.0) for _ in self.plant.stages]
-        # standard values: a unit waiting at stage i has passed stages 0..i-1
+        # standard variable costs: what a unit of each stock is carried at
         self.material_value = self.plant.material_price
         """Value at cost of one unit of raw material."""
         self.unit_value = float(self.material_value + sum(st.unit_cost for st in self.plant.stages))
