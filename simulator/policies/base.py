@@ -20,6 +20,8 @@ import simpy
 
 from simulator.policies.decisions import Costs, DecisionLog
 from simulator.policies.forecasting import Forecast, forecast
+from simulator.policies.measure import LeadTime, measured_lead_time
+from simulator.policies.quoting import Quoter
 from simulator.policies.sensing import Feed, OwnOrdersFeed
 
 if TYPE_CHECKING:
@@ -111,6 +113,8 @@ class PeriodicPolicy:
 
     def __init__(self, rng: np.random.Generator) -> None:
         self.rng = rng
+        self.quoter = Quoter(self.params.quote_reliability)
+        self._lead: tuple[float, LeadTime] | None = None
         self.feed: Feed | None = None
         self.log = DecisionLog(firm="", policy=self.name, mode="rules")
         self.marketing_hold_until = -np.inf
@@ -187,7 +191,40 @@ class PeriodicPolicy:
         raise NotImplementedError
 
     def quote(self, firm: Firm) -> float:
-        return firm.spec.factory.shipping_days
+        """Days promised today, from stock, queue and pipeline to ``quote_reliability``.
+
+        The quote covers the day's expected orders (the mean of the last week's), since one quote
+        holds for the whole day.
+        """
+        return self.quote_for(firm, self.expected_today(firm))
+
+    def quote_for(self, firm: Firm, need: float) -> float:
+        """Days promised to an order standing ``need`` units behind the queue."""
+        return self.quoter.quote(firm, need, self.lead_time(firm), self.next_release(firm))
+
+    @staticmethod
+    def expected_today(firm: Firm) -> float:
+        """Units the firm expects to be ordered today: the mean of the last seven days' orders."""
+        recent = firm.demand_history[-7:]
+        return float(np.mean(recent)) if recent else 0.0
+
+    def next_release(self, firm: Firm) -> float:
+        """When the next work order can be released: the next review."""
+        now = firm.env.now
+        k = np.ceil((now - REVIEW_OFFSET) / self.review_days)
+        return float(max(k, 0) * self.review_days + REVIEW_OFFSET)
+
+    def lead_time(self, firm: Firm) -> LeadTime:
+        """The replenishment lead time planned on: ``lead_time_days`` when given, else measured
+        on the batches finished in the last ``measure_window`` days (computed once a day)."""
+        p = self.params
+        if p.lead_time_days is not None:
+            return LeadTime(float(p.lead_time_days), 0.0, 0, "given (lead_time_days)")
+        day = float(np.floor(firm.env.now))
+        if self._lead is None or self._lead[0] != day:
+            batch = self.expected_today(firm) * self.review_days
+            self._lead = (day, measured_lead_time(firm, p.measure_window, batch))
+        return self._lead[1]
 
     # --- helpers for subclasses ------------------------------------------------------------------
     def costs(self, firm: Firm) -> Costs:

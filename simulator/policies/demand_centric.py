@@ -36,6 +36,7 @@ from simulator.policies.base import (
 )
 from simulator.policies.decisions import StockDecision, decide_stock
 from simulator.policies.forecasting import Forecast
+from simulator.policies.measure import cover_sd
 from simulator.policies.params import DemandCentricParams
 from simulator.policies.sensing import sensed_demand
 
@@ -51,8 +52,8 @@ class DemandCentric(PeriodicPolicy):
     """Customised variants are made (or assembled) to order."""
 
     def __init__(self, params: DemandCentricParams, rng: np.random.Generator) -> None:
-        super().__init__(rng)
         self.params: DemandCentricParams = params
+        super().__init__(rng)
         self.review_days = params.review_days
         self.shifts: int | None = None
         """Shifts a day the last S&OP set (None: as planned)."""
@@ -75,7 +76,11 @@ class DemandCentric(PeriodicPolicy):
             b = float(p.buffer)
             return StockDecision(b, b, "rule of thumb: fixed buffer", "", {"buffer": p.buffer}), None
         daily = self.sensed(firm, p.sensing_days)
-        cover = daily.over(p.lead_time_days + p.review_days)
+        lead = self.lead_time(firm)
+        days = lead.mean + p.review_days
+        cover = Forecast(
+            daily.mean * days, cover_sd(daily.mean, daily.sd, days, lead.sd), daily.method, days
+        )
         dec = decide_stock(
             p.decision,
             cover,
@@ -242,13 +247,3 @@ class DemandCentric(PeriodicPolicy):
             inputs=inputs,
         )
         return shifts
-
-    def quote(self, firm: Firm) -> float:
-        ship = firm.spec.factory.shipping_days
-        recent = firm.demand_history[-7:]
-        expected_today = float(np.mean(recent)) if recent else 0.0
-        short = firm.backorders() + expected_today - int(firm.on_hand.sum())
-        if short <= 0:
-            return ship
-        make = (short + firm.plant.units_in_process) / firm.plant.capacity_per_day
-        return ship + float(np.ceil(make + self.review_days / 2))

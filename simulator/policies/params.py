@@ -78,6 +78,13 @@ class _DecisionParams(_Params):
     shortage_cost: Annotated[float | None, Field(ge=0.0, le=1e6)] = None
     """Optimiser's cost of a unit short per review period; None: the unit margin (a sale at risk)
     plus the factory's backorder cost per day times the review period."""
+    quote_reliability: Annotated[float, Field(gt=0.0, lt=1.0)] = 0.95
+    """Share of orders that should arrive by the quoted calendar day: the order desk quotes from
+    stock, queue and pipeline plus a safety margin learned to meet it
+    (:mod:`simulator.policies.quoting`)."""
+    measure_window: Annotated[int, Field(ge=1, le=365)] = 28
+    """Days of finished batches the replenishment lead time is measured on when ``lead_time_days``
+    is not given (:mod:`simulator.policies.measure`)."""
     overrides: list[OverrideName] = Field(default_factory=list)
     """Named human overrides applied on top of the optimiser (``cobot`` only)."""
     cx_buffer: CxBuffer = CxBuffer()
@@ -106,8 +113,10 @@ class SupplierCentricParams(_DecisionParams):
 
     name: Literal["supplier_centric"] = "supplier_centric"
     review_days: Annotated[int, Field(ge=1, le=365)] = 7
-    lead_time_days: Annotated[float, Field(ge=0.0, le=365.0)] = 5.0
-    """Planned production + supply lead time the order-up-to level covers (L in Chen et al.)."""
+    lead_time_days: Annotated[float | None, Field(ge=0.0, le=365.0)] = None
+    """Planned production + supply lead time the order-up-to level covers (L in Chen et al.);
+    None: measured, the mean release-to-finished time of recent batches (with its spread in the
+    safety stock)."""
     safety_factor: Annotated[float, Field(ge=0.0, le=5.0)] = 1.0
     lot_sizing: Literal["min_lot", "eoq"] = "min_lot"
     """``eoq``: releases at least sqrt(2 * daily demand * set-up cost / holding cost per day)."""
@@ -120,10 +129,15 @@ class SupplierCentricParams(_DecisionParams):
     markup: Annotated[float, Field(ge=0.0, le=10.0)] = 0.8
     """Cost-plus pricing: price = unit cost * (1 + markup)."""
     quoted_days: Annotated[float | None, Field(ge=0.0, le=365.0)] = None
-    """Delivery time promised to consumers; None quotes the shipping time (stock assumed)."""
+    """A fixed delivery time promised to every consumer, whatever the stock; None: quote from the
+    pipeline to ``quote_reliability``."""
 
     @model_validator(mode="after")
     def _frozen_is_whole_reviews(self) -> SupplierCentricParams:
+        if self.quoted_days is not None and self.quote_reliability != 0.95:
+            raise ValueError(
+                "quote_reliability: has no effect with a fixed quoted_days (leave one of them out)"
+            )
         if self.frozen_days is not None and self.frozen_days % self.review_days:
             raise ValueError(
                 f"frozen_days: {self.frozen_days} is not a multiple of review_days ({self.review_days})"
@@ -153,8 +167,9 @@ class DemandCentricParams(_DecisionParams):
     name: Literal["demand_centric"] = "demand_centric"
     buffer: Annotated[int, Field(ge=0, le=1_000_000)] = 30
     review_days: Annotated[int, Field(ge=1, le=365)] = 1
-    lead_time_days: Annotated[float, Field(ge=0.0, le=365.0)] = 1.0
-    """Replenishment time of one unit that the buffer covers (besides the review period)."""
+    lead_time_days: Annotated[float | None, Field(ge=0.0, le=365.0)] = None
+    """Replenishment time of one unit that the buffer covers (besides the review period); None:
+    measured, the mean release-to-finished time of recent batches."""
     control: Literal["base_stock", "kanban", "conwip"] = "base_stock"
     wip_limit: Annotated[int, Field(ge=1, le=1_000_000)] = 200
     """CONWIP cap on units in process."""

@@ -26,6 +26,7 @@ import numpy as np
 from simulator.policies.base import PeriodicPolicy, position_of
 from simulator.policies.decisions import decide_stock
 from simulator.policies.forecasting import Forecast, moving_average
+from simulator.policies.measure import cover_sd
 from simulator.policies.params import SupplierCentricParams
 
 if TYPE_CHECKING:
@@ -41,15 +42,15 @@ class SupplierCentric(PeriodicPolicy):
     sourcing = "cheapest"
 
     def __init__(self, params: SupplierCentricParams, rng: np.random.Generator) -> None:
-        super().__init__(rng)
         self.params: SupplierCentricParams = params
+        super().__init__(rng)
         self.review_days = params.review_days
         self._plan: list[int] = []
         self._plan_made = 0.0
 
-    def cover_days(self) -> float:
+    def cover_days(self, firm: Firm) -> float:
         """Days of demand the order-up-to level covers: lead time plus review period."""
-        return self.params.lead_time_days + self.params.review_days
+        return self.lead_time(firm).mean + self.params.review_days
 
     def daily_forecast(self, history: list[int]) -> Forecast:
         """``rules`` reads a moving average; the other modes their statistical forecast."""
@@ -57,12 +58,20 @@ class SupplierCentric(PeriodicPolicy):
             return moving_average(history, self.params.forecast_window)
         return self.history_forecast(history)
 
-    def order_up_to(self, history: list[int]) -> tuple[float, float, float]:
+    def order_up_to(self, firm: Firm, history: list[int]) -> tuple[float, float, float]:
         """(level, forecast mean, forecast sd) of the ``rules`` mode from the sales history."""
         p = self.params
         f = moving_average(history, p.forecast_window)
-        cover = self.cover_days()
-        return cover * f.mean + p.safety_factor * f.sd * np.sqrt(cover), f.mean, f.sd
+        cover = self.cover(firm, f)
+        return cover.mean + p.safety_factor * cover.sd, f.mean, f.sd
+
+    def cover(self, firm: Firm, daily: Forecast) -> Forecast:
+        """Demand over lead time plus review period, with the lead time's spread in its sd."""
+        lead = self.lead_time(firm)
+        days = lead.mean + self.params.review_days
+        return Forecast(
+            daily.mean * days, cover_sd(daily.mean, daily.sd, days, lead.sd), daily.method, days
+        )
 
     def lot(self, firm: Firm, daily_mean: float) -> int:
         """Smallest release: ``min_lot`` or the economic order quantity."""
@@ -100,7 +109,8 @@ class SupplierCentric(PeriodicPolicy):
             self.log.record(now, "hold", "no sales history yet", reason="nothing sold yet: no forecast")
             return
         daily = self.daily_forecast(history)
-        cover = daily.over(self.cover_days())
+        cover = self.cover(firm, daily)
+        lead = self.lead_time(firm)
         dec = decide_stock(
             p.decision,
             cover,
@@ -123,7 +133,10 @@ class SupplierCentric(PeriodicPolicy):
             "forecast_method": daily.method,
             "forecast_mean": daily.mean,
             "forecast_sd": daily.sd,
-            "cover_days": self.cover_days(),
+            "cover_days": cover.days,
+            "lead_time_days": lead.mean,
+            "lead_time_sd": lead.sd,
+            "lead_time_source": lead.source,
             "order_up_to": dec.level,
             "inventory_position": position,
             "lot": lot,
@@ -184,4 +197,8 @@ class SupplierCentric(PeriodicPolicy):
 
     def quote(self, firm: Firm) -> float:
         q = self.params.quoted_days
-        return firm.spec.factory.shipping_days if q is None else q
+        return super().quote(firm) if q is None else q
+
+    def quote_for(self, firm: Firm, need: float) -> float:
+        q = self.params.quoted_days
+        return super().quote_for(firm, need) if q is None else q
