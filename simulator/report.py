@@ -345,6 +345,7 @@ def build_sections(exp: analysis.Loaded) -> list[Section]:
             f"**Only {n_runs} of {m['runs']} runs finished**: resume to complete the rest."
         )
     sections.append(setup)
+    sections += _factorial_sections(exp, figs)
 
     if len(points) == 1:
         table = analysis.kpi_table(exp, 0)
@@ -454,6 +455,16 @@ def build_sections(exp: analysis.Loaded) -> list[Section]:
             s.figures.append(("Sobol indices", _sobol_figure(sob, figs / "sobol.png")))
             sections.append(s)
     return sections
+
+
+def _factorial_sections(exp: analysis.Loaded, figs: Path) -> list[Section]:
+    """The decomposition of a factorial design (policy x a second factor), if it is one."""
+    from simulator.experiments import factorial
+
+    if not factorial.is_factorial(exp):
+        return []
+    parts = factorial.report_parts(exp, figs)
+    return [Section(parts["title"], parts["text"], parts["tables"], parts["figures"])]
 
 
 def _tipping_text(exp: analysis.Loaded, a: str, b: str, tip: Any) -> str:

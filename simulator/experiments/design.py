@@ -25,8 +25,24 @@ A sweep file is TOML validated like a scenario (unknown keys rejected, each prob
 
 A policy given by name alone keeps the firm's own parameters of that policy when the scenario gives
 it that policy, and takes the policy's defaults otherwise; a table (``{name = "demand_centric",
-buffer = 20, label = "pull20"}``) gives the parameters explicitly, and may carry
-``firm_settings`` that go with the policy (``{price = 108, "ethics.environment" = 0.85}``).
+buffer = 20, label = "pull20"}``) gives the parameters explicitly.
+A comparison changes the policy only: the product, price, ethics, costs and plant stay as in the
+scenario. To ask about a second factor too (the product's positioning, the market), declare it as a
+``[factor]`` with two or more ``levels``, each a table of ``settings`` (paths inside the firm, such
+as ``price`` or ``ethics.environment``, or scenario paths such as ``population.mix.gen_z``): every
+policy then runs at every level on the same seeds (a factorial design) and the report splits the
+difference into the pure policy effect, the factor's effect and their interaction
+(:mod:`simulator.experiments.factorial`)::
+
+    [factor]
+    name = "product"
+    [[factor.levels]]
+    label = "conventional"
+    settings = { price = 100.0, "ethics.environment" = 0.4 }
+    [[factor.levels]]
+    label = "ethical"
+    settings = { price = 108.0, "ethics.environment" = 0.85 }
+
 A share of the generation mix (``population.mix.gen_z``) is set as given and the other generations
 are rescaled in proportion so that the shares still sum to one. ``marketsim compare`` builds the
 same object with no parameters.
@@ -58,6 +74,7 @@ from simulator.scenario import (
 )
 
 LABEL = re.compile(r"^[A-Za-z0-9_-]{1,40}$")
+CELL_LABEL = re.compile(r"^[A-Za-z0-9_-]{1,40}\+[A-Za-z0-9_-]{1,30}$")
 
 
 class _Frozen(BaseModel):
@@ -72,9 +89,42 @@ class PolicyChoice(_Frozen):
     use_scenario_params: bool = False
     """Start from the firm's own parameters of this policy when the scenario gives it this policy."""
     firm_settings: dict[str, float | int | str | bool] = Field(default_factory=dict)
-    """Other settings of the firm that go with this policy, by path inside the firm (``price``,
-    ``ethics.environment``, ``factory.material_cost``): a strategy is often more than the planning
-    rule, such as a pull chain that sources ethically at a higher material cost."""
+    """Settings of one factorial cell (set from a ``[factor]`` level, never by the user: a
+    comparison changes the policy only), by path inside the firm (``price``, ``ethics.environment``)
+    or in the scenario (``population.mix.gen_z``)."""
+
+
+class FactorLevel(_Frozen):
+    """One level of the second factor: a label and the settings that make it."""
+
+    label: Annotated[str, Field(pattern=r"^[A-Za-z0-9_-]{1,30}$")]
+    settings: Annotated[dict[str, float | int | str | bool], Field(min_length=1)]
+    """Paths inside the varied firm (``price``, ``ethics.environment``, ``factory.material_cost``) or
+    in the scenario (``population.mix.gen_z``, ``firms.0.price``)."""
+
+
+class Factor(_Frozen):
+    """A second factor crossed with the policies (a factorial design): product positioning, market."""
+
+    name: Annotated[str, Field(pattern=r"^[A-Za-z0-9_ -]{1,40}$")] = "product"
+    levels: Annotated[list[FactorLevel], Field(min_length=2, max_length=10)]
+
+    @model_validator(mode="after")
+    def _levels_unique(self) -> Factor:
+        labels = [lv.label for lv in self.levels]
+        if len(set(labels)) != len(labels):
+            raise ValueError("levels: labels must be unique")
+        keys = [sorted(lv.settings) for lv in self.levels]
+        if any(k != keys[0] for k in keys):
+            raise ValueError(
+                "levels: every level must set the same paths (a level that leaves one out would "
+                "keep the scenario's value, which is a level of its own)"
+            )
+        return self
+
+
+CELL_SEP = "+"
+"""Separates the policy and the level in a factorial cell's label (``push+ethical``)."""
 
 
 class Parameter(_Frozen):
@@ -153,6 +203,10 @@ class ExperimentSpec(_Frozen):
     """The KPI that sensitivity indices and the tipping point are computed for."""
     design: Design = Design()
     parameters: list[Parameter] = Field(default_factory=list)
+    factor: Factor | None = None
+    """A second factor crossed with the policies (see the module docstring)."""
+    cells: dict[str, tuple[str, str]] = Field(default_factory=dict)
+    """Factorial designs: each run label's (policy label, level label); filled from ``factor``."""
 
     @model_validator(mode="before")
     @classmethod
@@ -161,24 +215,48 @@ class ExperimentSpec(_Frozen):
         # carries its label next to the policy's parameters.
         if not isinstance(data, dict) or not isinstance(data.get("policies"), list):
             return data
+        if data.get("cells"):
+            if data.get("factor") is None:
+                raise ValueError("cells: set by a [factor], not by hand")
+            return data  # already expanded (a spec dumped and read back)
         out = []
-        for p in data["policies"]:
+        for i, p in enumerate(data["policies"]):
+            if isinstance(p, dict) and "firm_settings" in p:
+                raise ValueError(
+                    f"policies.{i}.firm_settings: a comparison changes the policy only (product, "
+                    "price, ethics, costs and plant stay equal); to compare products too, give "
+                    "them as [factor] levels: the report then splits the difference into the "
+                    "policy effect, the product effect and their interaction"
+                )
             if isinstance(p, str):
                 out.append({"label": p, "policy": {"name": p}, "use_scenario_params": True})
             elif isinstance(p, dict) and "policy" not in p:
                 q = dict(p)
                 label = q.pop("label", q.get("name"))
-                extra = {k: q.pop(k) for k in ("firm_settings", "use_scenario_params") if k in q}
+                extra = {k: q.pop(k) for k in ("use_scenario_params",) if k in q}
                 out.append({"label": label, "policy": q, **extra})
             else:
                 out.append(p)
+        factor = data.get("factor")
+        if isinstance(factor, dict) and isinstance(factor.get("levels"), list):
+            cells, expanded = {}, []
+            # level-major: the first two runs are the two policies on the same first level, so the
+            # default difference a report draws is a pure policy effect
+            for lv in factor["levels"]:
+                if not isinstance(lv, dict) or not isinstance(lv.get("settings"), dict):
+                    return {**data, "policies": out}  # the Factor model reports the problem
+                for p in out:
+                    label = f"{p['label']}{CELL_SEP}{lv.get('label')}"
+                    cells[label] = (p["label"], lv.get("label"))
+                    expanded.append({**p, "label": label, "firm_settings": lv["settings"]})
+            return {**data, "policies": expanded, "cells": cells}
         return {**data, "policies": out}
 
     @model_validator(mode="after")
     def _labels(self) -> ExperimentSpec:
         labels = [p.label for p in self.policies]
         for i, lab in enumerate(labels):
-            if not LABEL.match(lab):
+            if not LABEL.match(lab) and not (self.cells and CELL_LABEL.match(lab)):
                 raise ValueError(f"policies.{i}.label: use letters, digits, '_' or '-' (got {lab!r})")
         dupes = sorted({x for x in labels if labels.count(x) > 1})
         if dupes:
@@ -249,7 +327,12 @@ def build_scenario(
     else:
         params = policy.policy.model_dump(mode="python")
     overrides: dict[str, Any] = {f"firms.{idx}.policy": params}
-    overrides.update({f"firms.{idx}.{k}": v for k, v in policy.firm_settings.items()})
+    top = set(Scenario.model_fields)
+    settings = {
+        (k if k.split(".", 1)[0] in top else f"firms.{idx}.{k}"): v
+        for k, v in policy.firm_settings.items()
+    }
+    overrides.update(_with_mix_rescaled(base, settings))
     overrides.update(_with_mix_rescaled(base, values))
     return base.with_overrides(overrides)
 
