@@ -51,6 +51,7 @@ from simulator.market.choice import Offers
 from simulator.market.consumer import Consumer
 from simulator.market.eventlog import EventKind, EventLog
 from simulator.market.population import Population
+from simulator.market.stockout import Booking, Rechoose, book_day
 from simulator.market.social import build_network
 from simulator.policies.sensing import MarketFeed
 from simulator.rng import Streams
@@ -196,7 +197,14 @@ class MarketModel(mesa.Model):
         pop.social_day(d, np.array([f.reputation for f in self.firms]))
         offers = self.offers()
         sup_who, sup_offer = pop.support_day(d, offers)
-        who, choice = pop.shop(d, offers)
+        settled: list[Booking] = []
+
+        def settle(who: np.ndarray, choice: np.ndarray, rechoose: Rechoose) -> np.ndarray:
+            settled.append(self._settle(offers, sup_offer, who, choice, rechoose))
+            return settled[0].choice
+
+        who, choice = pop.shop(d, offers, settle)
+        booking = settled[0] if settled else None
         firm_choice = np.where(choice >= 0, offers.firm[np.maximum(choice, 0)], -1)
         self.support_today = np.zeros(len(self.firms), dtype=np.int64)
         for f in self.firms:
@@ -213,9 +221,13 @@ class MarketModel(mesa.Model):
                 self._mark_support(f, start, f.orders.n)
                 self.support_today[f.index] = int(mine_s.sum())
             mine = firm_choice == f.index
-            deadline = d + f.quoted_days + pop.delay_tolerance[who[mine]] + GRACE_DAYS
+            quotes = booking.quote[mine] if booking is not None else np.full(mine.sum(), f.quoted_days)
+            deadline = d + quotes + pop.delay_tolerance[who[mine]] + GRACE_DAYS
             start = f.orders.n
-            f.book(who[mine], offers.variant[choice[mine]].astype(np.int16), deadline)
+            f.book(who[mine], offers.variant[choice[mine]].astype(np.int16), deadline, quotes=quotes)
+            if booking is not None:
+                f.today.stockouts += int(booking.stocked_out[:, f.index].sum())
+                f.today.turned_away += int(booking.turned_away[f.index])
             # out of stock: the order waits for production (the consumer was told the quote)
             ids = np.arange(start, f.orders.n)
             waits = ids[np.isnan(f.orders.filled[ids])]
@@ -228,6 +240,31 @@ class MarketModel(mesa.Model):
         # 7. books close
         self._record(d, who, firm_choice, by_gen)
         self.day += 1
+
+    def _settle(
+        self,
+        offers: Offers,
+        sup_offer: np.ndarray,
+        who: np.ndarray,
+        choice: np.ndarray,
+        rechoose: Rechoose,
+    ) -> Booking:
+        """Stock-outs at booking (:mod:`simulator.market.stockout`): each firm's shelf of its
+        standard variant after the orders waiting and today's support orders, its re-quote for an
+        order that finds the shelf empty, and the shoppers' arrival order (its own stream)."""
+        n_firms = len(self.firms)
+        support = np.bincount(
+            offers.firm[sup_offer][offers.variant[sup_offer] == 0], minlength=n_firms
+        )
+        shelf = np.zeros(n_firms, dtype=np.int64)
+        requote = np.zeros(n_firms)
+        for f in self.firms:
+            shelf[f.index] = max(
+                int(f.on_hand[0]) - f.orders.backlog_units(0) - int(support[f.index]), 0
+            )
+            requote[f.index] = f.requote(shelf[f.index])
+        arrival = self.streams.get("arrivals").permutation(len(who)) if len(who) else who
+        return book_day(offers, choice, arrival, shelf, requote, rechoose)
 
     def support_order_mask(self, firm: Firm) -> np.ndarray:
         """For each of ``firm``'s orders, whether it was a support purchase."""

@@ -13,9 +13,10 @@ the imports is the order of the commands in ``--help``.
 from simulator.cli import run_cmds
 from simulator.cli import experiments
 from simulator.cli import factory
+from simulator.cli import tune
 from simulator.cli import viz
 
 # isort: on
 from simulator.cli.common import app, main
 
-__all__ = ["app", "experiments", "factory", "main", "run_cmds", "viz"]
+__all__ = ["app", "experiments", "factory", "main", "run_cmds", "tune", "viz"]

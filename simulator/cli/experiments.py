@@ -114,6 +114,15 @@ def compare(
     scheduler: SchedulerOpt = None,
     resume: ResumeOpt = False,
     with_report: ReportOpt = True,
+    tune: Annotated[
+        bool,
+        typer.Option(
+            "--tune/--no-tune",
+            help="First tune each policy's own settings for the firm (marketsim tune), then compare "
+            "the tuned policies.",
+        ),
+    ] = False,
+    trials: Annotated[int, typer.Option(min=1, help="With --tune: candidates per policy.")] = 20,
 ) -> None:
     """Compare policies on one firm with paired replications (common random numbers)."""
     from simulator.experiments.design import compare_experiment
@@ -121,10 +130,21 @@ def compare(
     names = [p.strip() for p in policies.split(",") if p.strip()]
     if not names:
         fail_input(["--policies: name at least one policy"])
+    chosen: list[Any] = list(names)
+    if tune:
+        from simulator.cli.tune import _inputs, run_tuning
+
+        base, who, _ = _inputs(scenario, firm, policies if len(names) <= 2 else None, days)
+        if len(names) > 2:
+            fail_input(["--tune: tune one or two policies"])
+        root0 = base.run.seed if seed is None else seed
+        result = run_tuning(base, who, names, trials, 3, replications, root0, workers, None)
+        chosen = [{"label": t["policy"], **t["best"]} for t in result["tuning"]]
+        firm = who
     try:
         spec = load_scenario(scenario)
         root = spec.run.seed if seed is None else seed
-        exp = compare_experiment(scenario, names, firm, replications, root, days, warmup)
+        exp = compare_experiment(scenario, chosen, firm, replications, root, days, warmup)
     except ScenarioError as e:
         fail_input(e.lines())
         return

@@ -497,7 +497,7 @@ def load_experiment(path: str | Path) -> Experiment:
 
 def compare_experiment(
     scenario_path: str | Path,
-    policies: list[str],
+    policies: list[str] | list[dict[str, Any]],
     firm: str | None,
     replications: int,
     seed: int,

@@ -87,6 +87,11 @@ class DayRecord:
     """Defective units delivered today and returned for a refund."""
     complaints: int = 0
     """Orders delivered defective today (each customer complains to the firm)."""
+    stockouts: int = 0
+    """Shoppers who found the shelf empty at booking and were given a later date."""
+    turned_away: int = 0
+    """Of those, the shoppers who did not buy from the firm (switched or went without): lost
+    sales the order desk sees."""
     wip_unit_days: float = 0.0
     stages: dict[str, tuple[float, int]] = field(default_factory=dict)
     """Per stage: (utilisation over the day, units queued at its end)."""
@@ -213,12 +218,26 @@ class Firm:
         """Machine-shifts beyond plan over the closed days."""
         self.profit_total = 0.0
         """Accrual profit over the closed days."""
+        self.stockouts_total = 0
+        """Shoppers who met a stock-out at booking over the closed days."""
+        self.turned_away_total = 0
+        """Of those, the ones who did not buy from the firm."""
 
     # --- the market side -------------------------------------------------------------------------
     def quote(self) -> float:
         """Delivery time (days) the firm promises today."""
         assert self.policy is not None
         return float(self.policy.quote(self))
+
+    def requote(self, shelf: int) -> float:
+        """Days the firm can promise an order that finds the shelf (``shelf`` units free) empty."""
+        assert self.policy is not None
+        quote_for = getattr(self.policy, "quote_for", None)
+        if quote_for is None:
+            return self.quoted_days
+        expected = float(np.mean(self.demand_history[-7:])) if self.demand_history else 0.0
+        free = int(self.on_hand[0]) - self.orders.backlog_units(0)
+        return float(max(quote_for(self, max(expected, free + 1)), self.quoted_days))
 
     def book(
         self,
@@ -227,16 +246,18 @@ class Firm:
         deadlines: np.ndarray,
         qty: np.ndarray | None = None,
         requested: np.ndarray | None = None,
+        quotes: np.ndarray | None = None,
     ) -> None:
         """Book orders now (one unit each unless ``qty`` says); fill from stock, queue the rest.
 
         ``requested`` is the delivery time each customer asked for; by default now plus the
-        factory's shipping time (the delivery of an item in stock).
+        factory's shipping time (the delivery of an item in stock). ``quotes`` are the days
+        promised to each order (default: the day's quote).
         """
         if len(consumers) == 0:
             return
         t = self.env.now
-        promised = np.full(len(consumers), t + self.quoted_days)
+        promised = t + (np.full(len(consumers), self.quoted_days) if quotes is None else quotes)
         if requested is None:
             requested = np.full(len(consumers), t + self.spec.factory.shipping_days)
         if qty is None:
@@ -397,7 +418,7 @@ class Firm:
         rule forecasts from the demand just observed, so a policy that wants their bullwhip ratio
         forecasts from this list rather than from the closed days alone.
         """
-        return [*self.demand_history, self.today.units_ordered]
+        return [*self.demand_history, self.today.units_ordered + self.today.turned_away]
 
     def stock_values(self) -> dict[str, float]:
         """Value at cost of each stock now (``material``, ``wip``, ``finished``) and their ``total``.
@@ -510,7 +531,10 @@ class Firm:
         for k, v in rec.money.items():
             self.books[k] += v
         self.days_closed += 1
-        self.demand_history.append(rec.units_ordered)
+        # the desk sees the shoppers it turned away too: demand, not just orders
+        self.demand_history.append(rec.units_ordered + rec.turned_away)
+        self.stockouts_total += rec.stockouts
+        self.turned_away_total += rec.turned_away
         self.release_history.append(rec.released)
         # capacity decided for tomorrow on takes effect now, before tomorrow's shift calendar
         self._apply_capacity_plans(self.days_closed)
@@ -534,6 +558,8 @@ class Firm:
             "defects_shipped": rec.defects_shipped,
             "returned": rec.returned,
             "complaints": rec.complaints,
+            "stockouts": rec.stockouts,
+            "turned_away": rec.turned_away,
             "on_hand": int(self.on_hand.sum()),
             "backorders": self.backorders(),
             "wip": plant.units_in_process,

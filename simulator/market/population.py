@@ -30,6 +30,7 @@ show that both give the same choices, posts and boycott states.
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from collections import defaultdict
 from dataclasses import dataclass
 from typing import TYPE_CHECKING
@@ -78,6 +79,12 @@ class Snapshot:
     declared_buycott: np.ndarray
     recent: np.ndarray  # (n, F) bool: bought from the firm recently
     posts_by: dict[int, list[tuple[int, float]]]  # poster -> [(firm, weight)] of yesterday's posts
+
+
+Settle = Callable[
+    [np.ndarray, np.ndarray, Callable[[np.ndarray, Offers], np.ndarray]], np.ndarray
+]
+"""A hook that settles the day's choices (who, choice, rechoose) -> final choice."""
 
 
 class Population:
@@ -505,13 +512,23 @@ class Population:
         v = choice_utilities(offers, self.choice_params, self.chooser(who))
         return choose(probabilities(v), u)
 
-    def shop(self, day: int, offers: Offers) -> tuple[np.ndarray, np.ndarray]:
-        """Today's shoppers choose: (consumers, offer index or -1); their state is updated."""
+    def shop(
+        self, day: int, offers: Offers, settle: Settle | None = None
+    ) -> tuple[np.ndarray, np.ndarray]:
+        """Today's shoppers choose: (consumers, offer index or -1); their state is updated.
+
+        ``settle(who, choice, rechoose)`` may change choices before they count (stock-outs at
+        booking, :mod:`simulator.market.stockout`); ``rechoose(rows, offers)`` is the same choice
+        rule on the same draws for the shoppers at ``rows``.
+        """
         who = self.shoppers(day)
         if self.per_agent:
             choice = np.array([self.agents[i].shop_step(offers) for i in who.tolist()], np.int64)
             return who, choice
-        choice = self.choose(who, self._draws().u_choice[who], offers)
+        u = self._draws().u_choice[who]
+        choice = self.choose(who, u, offers)
+        if settle is not None:
+            choice = settle(who, choice, lambda rows, o: self.choose(who[rows], u[rows], o))
         self.after_choice(day, who, choice, offers)
         return who, choice
 

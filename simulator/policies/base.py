@@ -196,11 +196,15 @@ class PeriodicPolicy:
         The quote covers the day's expected orders (the mean of the last week's), since one quote
         holds for the whole day.
         """
-        return self.quote_for(firm, self.expected_today(firm))
+        return self.quoter.quote(
+            firm, self.expected_today(firm), self.lead_time(firm), self.next_release(firm)
+        )
 
     def quote_for(self, firm: Firm, need: float) -> float:
-        """Days promised to an order standing ``need`` units behind the queue."""
-        return self.quoter.quote(firm, need, self.lead_time(firm), self.next_release(firm))
+        """Days promised to an order standing ``need`` units behind the queue (a re-quote)."""
+        return self.quoter.quote(
+            firm, need, self.lead_time(firm), self.next_release(firm), record=False
+        )
 
     @staticmethod
     def expected_today(firm: Firm) -> float:

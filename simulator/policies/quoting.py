@@ -100,13 +100,20 @@ class Quoter:
 
         return max(float(norm.ppf(self.reliability)) * lead.sd, 0.0)
 
-    def quote(self, firm: Firm, need: float, lead: LeadTime, next_release: float) -> float:
-        """Whole days to promise for an order placed now that stands ``need`` units behind the queue."""
+    def quote(
+        self, firm: Firm, need: float, lead: LeadTime, next_release: float, record: bool = True
+    ) -> float:
+        """Whole days to promise for an order placed now that stands ``need`` units behind the queue.
+
+        ``record``: this is the day's quote, whose estimate the orders that wait are judged by
+        (a re-quote at a stock-out is not).
+        """
         self.learn(firm)
         est = self.ready_in(firm, need, lead, next_release)
         ship = firm.spec.factory.shipping_days
         day = math.floor(firm.env.now)
-        self._estimates[day] = est
+        if record:
+            self._estimates[day] = est
         if est <= 0.0:
             return float(ship)
         ready = firm.env.now + est + self.margin(lead, day)
