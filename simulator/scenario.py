@@ -493,6 +493,25 @@ class Factory(Frozen):
         return price - self.standard_unit_cost() - self.shipping_cost
 
 
+class Marketing(Frozen):
+    """How marketing spend (``factory.marketing_cost_per_day``) becomes demand: a goodwill stock
+    that decays (Nerlove-Arrow), entering every consumer's utility for the firm with diminishing
+    returns (:mod:`simulator.firms.goodwill`)."""
+
+    goodwill_decay_per_day: Annotated[float, Field(ge=0.0, le=1.0)] = 0.0154
+    """Share of the goodwill forgotten each day: a half-life of 45 days (Clarke 1976: 90 % of an
+    advertising effect on sales gone within 3 to 9 months; assumption inside that range)."""
+    appeal_per_log_goodwill: Annotated[float, Field(ge=0.0, le=10.0)] = 0.2
+    """Utility per unit of ln(1 + goodwill / goodwill_scale): with a share near 0.4 the share's
+    elasticity to goodwill is about 0.2 x 0.6 = 0.12, the mean short-run advertising elasticity
+    (Sethuraman, Tellis & Briesch 2011)."""
+    goodwill_scale: Annotated[float, Field(gt=0.0, le=1e12)] = 1000.0
+    """Goodwill (money of past spend, net of decay) at which returns have halved (assumption)."""
+    initial_goodwill: Annotated[float, Field(ge=0.0, le=1e12)] | None = None
+    """Goodwill at day 0; None: what the firm's daily spend has built (spend / decay), as for a firm
+    that has advertised steadily before the simulation starts."""
+
+
 class Firm(Frozen):
     """A competing firm: its offer, its ethics, its factory and its supply-chain policy."""
 
@@ -503,6 +522,7 @@ class Firm(Frozen):
     ethics: EthicsProfile = EthicsProfile()
     factory: Factory = Factory()
     policy: PolicyParams = Field(default_factory=SupplierCentricParams)
+    marketing: Marketing = Marketing()
 
 
 class Event(Frozen):

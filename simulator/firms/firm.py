@@ -35,6 +35,7 @@ import numpy as np
 import simpy
 
 from simulator.firms.factory import PLANT_COST_ITEMS, Plant
+from simulator.firms.goodwill import appeal, next_goodwill, steady_goodwill
 from simulator.firms.orders import OrderBook
 from simulator.scenario import VALUE_DIMENSIONS
 from simulator.scenario import Firm as FirmSpec
@@ -176,9 +177,16 @@ class Firm:
         """Units ordered per day: what the firm's own sales records show."""
         self.release_history: list[int] = []
         self.quoted_days = spec.factory.shipping_days
-        self.appeal = 0.0
+        m = spec.marketing
+        self.goodwill = (
+            steady_goodwill(self.marketing_per_day, m)
+            if m.initial_goodwill is None
+            else m.initial_goodwill
+        )
+        """Advertising goodwill (:mod:`simulator.firms.goodwill`)."""
+        self.appeal = appeal(self.goodwill, m)
         """Utility every consumer adds to the firm's offers beyond price, values, delivery, quality
-        and reputation (for example advertising goodwill); 0 unless a policy or event sets it."""
+        and reputation: its advertising goodwill's."""
         self.defect_escape_per_quality_gap = 0.0
         """Chance a shipped unit carries a defect the customer finds, per unit of (1 - quality)."""
         self._quality_rng = quality_rng
@@ -522,8 +530,12 @@ class Firm:
         rec.money["backorder_cost"] += self.backorders() * spec.backorder_cost_per_day
         rec.money["overhead_cost"] += spec.overhead_cost_per_day
         allowed = getattr(self.policy, "marketing_allowed", None)
+        spent = 0.0
         if allowed is None or allowed(float(self.days_closed)):
-            rec.money["marketing_cost"] += self.marketing_per_day
+            spent = self.marketing_per_day
+            rec.money["marketing_cost"] += spent
+        self.goodwill = next_goodwill(self.goodwill, spent, self.spec.marketing)
+        self.appeal = appeal(self.goodwill, self.spec.marketing)
         rec.inventory_change = values["total"] - self.inventory_value
         self.inventory_value = values["total"]
         self.written_off += rec.written_off
@@ -573,6 +585,8 @@ class Firm:
             "supplier_down": bool(plant.supplier.is_down),
             "quoted_days": self.quoted_days,
             "price": self.price,
+            "quality": self.quality,
+            "goodwill": self.goodwill,
             **{k: money[k] for k in LEDGER_ITEMS},
             **{f"value_{k}": rec.stock_value[k] for k in STOCKS},
             "inventory_value": sum(rec.stock_value.values()),

@@ -49,15 +49,20 @@ class CxBuffer(_Params):
 class QualityFirst(_Params):
     """Quality first: postpone marketing spend and invest in quality instead.
 
-    While the firm's quality is below ``target``, each day costs ``spend_per_day`` and closes
-    ``gain_per_day`` of the remaining gap to 1 (quality += gain * (1 - quality)); marketing spend is
-    held back for ``marketing_delay_days`` from the start.
+    While the quality the spending has bought is below ``target``, each day costs ``spend_per_day``
+    and closes ``gain_per_day`` of the remaining gap to 1 (quality += gain * (1 - quality)); the
+    firm's quality (what customers see and the defects it ships) follows ``lag_days`` later.
+    Marketing spend is held back for ``marketing_delay_days`` from the start, so the firm's
+    advertising goodwill decays meanwhile (:mod:`simulator.firms.goodwill`).
     """
 
     target: Annotated[float, Field(ge=0.0, le=1.0)] = 0.9
     spend_per_day: Annotated[float, Field(ge=0.0, le=1e7)] = 60.0
     gain_per_day: Annotated[float, Field(ge=0.0, le=1.0)] = 0.004
     marketing_delay_days: Annotated[int, Field(ge=0, le=3650)] = 90
+    lag_days: Annotated[int, Field(ge=0, le=3650)] = 30
+    """Days between spending on quality and the plant shipping it (process changes, training,
+    supplier audits; assumption: about a month)."""
 
 
 class _DecisionParams(_Params):
@@ -76,8 +81,10 @@ class _DecisionParams(_Params):
     finished unit per day (holding and obsolescence rates times its value at cost) times the
     review period."""
     shortage_cost: Annotated[float | None, Field(ge=0.0, le=1e6)] = None
-    """Optimiser's cost of a unit short per review period; None: the unit margin (a sale at risk)
-    plus the factory's backorder cost per day times the review period."""
+    """Optimiser's cost of a unit short per review period; None: what a shortage costs in the model
+    the firm runs in: the share of shoppers its desk saw walk away at a stock-out times the unit
+    contribution (a lost sale), plus the rest times the backorder cost for a review period (a sale
+    that waits); :meth:`~simulator.policies.base.PeriodicPolicy.costs`."""
     quote_reliability: Annotated[float, Field(gt=0.0, lt=1.0)] = 0.95
     """Share of orders that should arrive by the quoted calendar day: the order desk quotes from
     stock, queue and pipeline plus a safety margin learned to meet it
