@@ -88,8 +88,14 @@ def test_overrides_only_for_cobot() -> None:
     assert path.startswith("firms.0.policy") and "cobot" in msg and "overrides" in msg
 
 
-def test_quality_first_raises_quality_at_a_cost_and_holds_marketing_back() -> None:
-    q = {"target": 0.8, "spend_per_day": 60.0, "gain_per_day": 0.05, "marketing_delay_days": 20}
+def test_quality_first_raises_quality_at_a_cost_after_a_lag_and_holds_marketing_back() -> None:
+    q = {
+        "target": 0.8,
+        "spend_per_day": 60.0,
+        "gain_per_day": 0.05,
+        "marketing_delay_days": 20,
+        "lag_days": 5,
+    }
     spec = {
         "quality": 0.5,
         "factory": {"marketing_cost_per_day": 25.0},
@@ -102,16 +108,19 @@ def test_quality_first_raises_quality_at_a_cost_and_holds_marketing_back() -> No
         },
     }
     firm, env = make_firm(spec)
-    days = drive(firm, env, [5] * 40)
-    # quality_{k+1} = quality_k + 0.05 (1 - quality_k) until it reaches 0.8
-    expect, spend = [0.5], []
+    seen: list[float] = []
+    days = drive(firm, env, [5] * 40, after_day=lambda d: seen.append(firm.quality))
+    # bought_{k+1} = bought_k + 0.05 (1 - bought_k) until it reaches 0.8; the firm ships it 5 days later
+    bought, spend = [0.5], []
     for _ in range(40):
-        if expect[-1] < 0.8:
-            expect.append(min(0.8, expect[-1] + 0.05 * (1 - expect[-1])))
+        if bought[-1] < 0.8:
+            bought.append(min(0.8, bought[-1] + 0.05 * (1 - bought[-1])))
             spend.append(60.0)
         else:
+            bought.append(bought[-1])
             spend.append(0.0)
-    assert firm.quality == pytest.approx(expect[-1]) and firm.quality == pytest.approx(0.8)
+    # day k's review (k + 0.5) queues what was bought before it and ships what was bought 5 days ago
+    assert seen == pytest.approx([0.5] * 5 + bought[: 40 - 5])
     assert [r.money["quality_cost"] for r in days] == spend
     assert [r.money["marketing_cost"] for r in days] == [0.0] * 20 + [25.0] * 20
     assert firm.policy.decisions[0]["action"] == "marketing"

@@ -52,7 +52,7 @@ class ChenOrderUpTo(SupplierCentric):
     """The policy's own order-up-to level on the sales history including the day just observed."""
 
     def review(self, firm: Firm) -> None:
-        level, _, _ = self.order_up_to(firm.sales_history())
+        level, _, _ = self.order_up_to(firm, firm.sales_history())
         gap = level - firm.inventory_position()
         if gap > 0:
             firm.release(0, int(np.ceil(gap)))
@@ -64,7 +64,7 @@ class LaggedOrderUpTo(SupplierCentric):
     def review(self, firm: Firm) -> None:
         if not firm.demand_history:
             return
-        level, _, _ = self.order_up_to(firm.demand_history)
+        level, _, _ = self.order_up_to(firm, firm.demand_history)
         gap = level - firm.inventory_position()
         if gap > 0:
             firm.release(0, int(np.ceil(gap)))

@@ -25,7 +25,7 @@ class OnHandOrderUpTo(SupplierCentric):
     def review(self, firm: Firm) -> None:
         if not firm.demand_history:
             return
-        level, _, _ = self.order_up_to(firm.demand_history)
+        level, _, _ = self.order_up_to(firm, firm.demand_history)
         gap = level - int(firm.on_hand.sum())
         if gap > 0:
             firm.release(0, max(int(np.ceil(gap)), self.params.min_lot))
