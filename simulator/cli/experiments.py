@@ -122,7 +122,7 @@ def compare(
             "the tuned policies.",
         ),
     ] = False,
-    trials: Annotated[int, typer.Option(min=1, help="With --tune: candidates per policy.")] = 20,
+    trials: Annotated[int, typer.Option(min=1, help="With --tune: candidates per policy.")] = 12,
 ) -> None:
     """Compare policies on one firm with paired replications (common random numbers)."""
     from simulator.experiments.design import compare_experiment
@@ -138,7 +138,7 @@ def compare(
         if len(names) > 2:
             fail_input(["--tune: tune one or two policies"])
         root0 = base.run.seed if seed is None else seed
-        result = run_tuning(base, who, names, trials, 3, replications, root0, workers, None)
+        result = run_tuning(base, who, names, trials, 2, replications, root0, workers, None)
         chosen = [{"label": t["policy"], **t["best"]} for t in result["tuning"]]
         firm = who
     try:

@@ -144,8 +144,8 @@ def tune(
         str | None,
         typer.Option(help="Policies to tune, comma-separated (default: the firm's own); two give a verdict."),
     ] = None,
-    trials: Annotated[int, typer.Option(min=1, help="Candidates per policy.")] = 20,
-    replications: Annotated[int, typer.Option(min=1, help="Replications per candidate.")] = 3,
+    trials: Annotated[int, typer.Option(min=1, help="Candidates per policy.")] = 12,
+    replications: Annotated[int, typer.Option(min=1, help="Replications per candidate.")] = 2,
     eval_replications: Annotated[
         int, typer.Option(min=2, help="Fresh replications for the tuned verdict.")
     ] = 6,

@@ -63,8 +63,10 @@ class Quoter:
         """Days from now until ``need`` more units, behind the queue, are ready to ship.
 
         Units on the shelf are ready now; batches of the standard variant in the plant are due at
-        their release time plus the mean lead time (never before now); what they cannot cover comes
-        from the next release (at ``next_release``), due a lead time later.
+        their release time plus the mean lead time (never before now, and never before the plant,
+        working first come first served at its capacity, can make them and the units ahead of
+        them); what they cannot cover comes from the next release (at ``next_release``), due a
+        lead time later.
         """
         now = firm.env.now
         short = firm.orders.backlog_units(0) + need - int(firm.on_hand[0])
@@ -77,11 +79,18 @@ class Quoter:
         order = np.argsort(released, kind="stable")
         cum = np.cumsum(qty[order])
         k = int(np.searchsorted(cum, short))
+        # the plant works first come, first served at its capacity: the units ahead of the one
+        # needed take at least their work content, however short the measured lead time
+        cap = firm.plant.capacity_per_day
+        ahead = firm.plant.units_in_process - (int(cum[-1]) if len(cum) else 0)
         if k < len(cum):
             due = max(now, float(released[order][k]) + lead.mean)
+            work = (ahead + float(cum[k])) / cap if cap > 0 else 0.0
         else:
             due = max(now, next_release) + lead.mean
-        return due - now
+            work = (firm.plant.units_in_process + short - (int(cum[-1]) if len(cum) else 0)) / cap
+            work = work if cap > 0 else 0.0
+        return max(due, now + work) - now
 
     def margin(self, lead: LeadTime, day: int | None = None) -> float:
         """Safety margin (days): the reliability quantile of past estimation errors (never < 0)."""
