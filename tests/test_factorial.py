@@ -149,3 +149,10 @@ def test_tune_cli_rejects_bad_input() -> None:
     assert r.exit_code == 2 and "no firm named 'Nobody'" in r.output
     r = CliRunner().invoke(app, ["tune", SMALL, "--policies", "magic"])
     assert r.exit_code == 2 and "--policies" in r.output
+
+
+@pytest.mark.parametrize("name", ["young_market", "scandal_at_push", "supply_disruption"])
+def test_question_scenarios_keep_the_baseline_firms(name: str) -> None:
+    # a question changes one thing (the market, the event); the firms are the baseline's
+    base = load_scenario("scenarios/baseline.toml")
+    assert load_scenario(f"scenarios/{name}.toml").firms == base.firms

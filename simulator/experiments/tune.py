@@ -88,7 +88,7 @@ def knobs_for(scenario: Scenario, firm: str, params: dict[str, Any]) -> list[Kno
         out = [
             Knob("lead_time_days", "lead", 1.0, 15.0),
             Knob("review_days", "int", 1, 14),
-            Knob("min_lot", "int", 0, 2000, 50),
+            Knob("min_lot", "int", 0, 5000, 100),
         ]
         if mode == "rules":
             out.append(Knob("safety_factor", "float", 0.0, 3.0))
@@ -213,7 +213,9 @@ def tune(
         except Exception as e:  # a combination the policy refuses (e.g. frozen plan vs review)
             raise optuna.TrialPruned(str(e)) from None
         value = float(mean_profit(candidate, firm, seeds, executor).mean())
-        rows.append({"trial": trial.number, **{k: params.get(k.name) for k in knobs}, "profit": value})
+        rows.append(
+            {"trial": trial.number, **{k.name: params.get(k.name) for k in knobs}, "profit": value}
+        )
         if progress is not None:
             progress(trial.number + 1, value)
         return value
