@@ -51,8 +51,8 @@ from simulator.market.choice import Offers
 from simulator.market.consumer import Consumer
 from simulator.market.eventlog import EventKind, EventLog
 from simulator.market.population import Population
-from simulator.market.stockout import Booking, Rechoose, book_day
 from simulator.market.social import build_network
+from simulator.market.stockout import Booking, Rechoose, book_day
 from simulator.policies.sensing import MarketFeed
 from simulator.rng import Streams
 from simulator.scenario import GENERATIONS, Scenario
@@ -253,9 +253,7 @@ class MarketModel(mesa.Model):
         standard variant after the orders waiting and today's support orders, its re-quote for an
         order that finds the shelf empty, and the shoppers' arrival order (its own stream)."""
         n_firms = len(self.firms)
-        support = np.bincount(
-            offers.firm[sup_offer][offers.variant[sup_offer] == 0], minlength=n_firms
-        )
+        support = np.bincount(offers.firm[sup_offer][offers.variant[sup_offer] == 0], minlength=n_firms)
         shelf = np.zeros(n_firms, dtype=np.int64)
         requote = np.zeros(n_firms)
         for f in self.firms:

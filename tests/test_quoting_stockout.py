@@ -119,8 +119,9 @@ def test_booking_fills_from_the_shelf_first_come_and_requotes_the_rest() -> None
         calls.append((rows.tolist(), o.quoted_days.tolist()))
         return np.array([0 if r == 2 else 1 for r in rows])  # shopper 2 waits, 0 switches
 
-    b = book_day(offers, choice, arrival, shelf=np.array([1, 0]), requote=np.array([6.0, 3.0]),
-                 rechoose=rechoose)
+    b = book_day(
+        offers, choice, arrival, shelf=np.array([1, 0]), requote=np.array([6.0, 3.0]), rechoose=rechoose
+    )
     assert calls == [([2, 0], [6.0, 3.0])]
     assert b.choice.tolist() == [1, 0, 0, 1]
     assert b.quote.tolist() == [3.0, 2.0, 6.0, 3.0]
@@ -157,8 +158,9 @@ def test_booking_never_fills_more_than_the_shelf_and_counts_every_lost_shopper(
         best = int(np.argmin(o.quoted_days))
         return np.where(u[rows] > 0.3, best, -1)
 
-    b = book_day(offers, choice, rng.permutation(n), np.array(shelves),
-                 np.array([4.0, 5.0, 6.0]), rechoose)
+    b = book_day(
+        offers, choice, rng.permutation(n), np.array(shelves), np.array([4.0, 5.0, 6.0]), rechoose
+    )
     for f in range(3):
         buyers = b.choice == f
         on_time = buyers & (b.quote == offers.quoted_days[f])

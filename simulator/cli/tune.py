@@ -75,9 +75,7 @@ def run_tuning(
         for t in results:
             for key in t.changed():
                 table.add_row(t.policy, key, _fmt(t.start.get(key)), _fmt(t.best.get(key)))
-            table.add_row(
-                t.policy, "[b]profit[/b]", f"{t.start_profit:,.0f}", f"{t.best_profit:,.0f}"
-            )
+            table.add_row(t.policy, "[b]profit[/b]", f"{t.start_profit:,.0f}", f"{t.best_profit:,.0f}")
         out.print(table)
         for t in results:
             defaults = registry.params_model(t.policy)().model_dump(mode="python")
@@ -99,8 +97,13 @@ def run_tuning(
         }
         if len(results) == 2:
             v = tn.verdict(
-                spec, firm, results[0].best, results[1].best,
-                replications=eval_replications, seed=seed, executor=ex,
+                spec,
+                firm,
+                results[0].best,
+                results[1].best,
+                replications=eval_replications,
+                seed=seed,
+                executor=ex,
             )
             report["verdict"] = v
             lead = v["b"] if v["difference"] > 0 else v["a"]
@@ -112,17 +115,23 @@ def run_tuning(
                 + (f"{lead} earns more." if sure else "no difference the replications can tell."),
                 highlight=False,
             )
-            sens = tn.sensitivity(
-                spec, firm, results, replications=replications, seed=seed, executor=ex
-            )
+            sens = tn.sensitivity(spec, firm, results, replications=replications, seed=seed, executor=ex)
             report["sensitivity"] = sens.to_dict("records")
-            st = Table(title=f"Sensitivity: each tuned setting moved to the end of its range ({v['b']} - {v['a']})")
+            st = Table(
+                title="Sensitivity: each tuned setting moved to the end of its range "
+                f"({v['b']} - {v['a']})"
+            )
             for col in ("policy", "setting", "tuned", "moved to", "profit change", "verdict", "flips"):
                 st.add_column(col)
             for r in sens.to_dict("records"):
                 st.add_row(
-                    r["policy"], r["setting"], _fmt(r["tuned"]), str(r["moved_to"]),
-                    f"{r['profit_change']:,.0f}", f"{r['verdict']:,.0f}", "yes" if r["flips"] else "",
+                    r["policy"],
+                    r["setting"],
+                    _fmt(r["tuned"]),
+                    str(r["moved_to"]),
+                    f"{r['profit_change']:,.0f}",
+                    f"{r['verdict']:,.0f}",
+                    "yes" if r["flips"] else "",
                 )
             out.print(st)
     report["seconds"] = round(time.monotonic() - started, 1)
@@ -131,7 +140,11 @@ def run_tuning(
         from simulator.results import atomic_write
 
         text = json.dumps(report, indent=2, default=str)
-        atomic_write(out_file, lambda p: Path(p).write_text(text))
+
+        def write(p: Path) -> None:
+            Path(p).write_text(text)
+
+        atomic_write(out_file, write)
         out.print(f"Written: {out_file}", highlight=False)
     return report
 
@@ -142,7 +155,9 @@ def tune(
     firm: Annotated[str | None, typer.Option(help="Firm to tune (default: first).")] = None,
     policies: Annotated[
         str | None,
-        typer.Option(help="Policies to tune, comma-separated (default: the firm's own); two give a verdict."),
+        typer.Option(
+            help="Policies to tune, comma-separated (default: the firm's own); two give a verdict."
+        ),
     ] = None,
     trials: Annotated[int, typer.Option(min=1, help="Candidates per policy.")] = 12,
     replications: Annotated[int, typer.Option(min=1, help="Replications per candidate.")] = 2,
@@ -157,8 +172,15 @@ def tune(
     """Tune a firm's policy parameters for the best mean profit (common random numbers, Optuna)."""
     spec, name, names = _inputs(scenario, firm, policies, days)
     run_tuning(
-        spec, name, names, trials, replications, eval_replications,
-        spec.run.seed if seed is None else seed, workers, out_file,
+        spec,
+        name,
+        names,
+        trials,
+        replications,
+        eval_replications,
+        spec.run.seed if seed is None else seed,
+        workers,
+        out_file,
     )
 
 

@@ -337,7 +337,7 @@ def build_scenario(
     return base.with_overrides(overrides)
 
 
-def _with_mix_rescaled(base: Scenario, values: dict[str, float]) -> dict[str, Any]:
+def _with_mix_rescaled(base: Scenario, values: dict[str, Any]) -> dict[str, Any]:
     # Setting one generation's share leaves the others in their old proportions, scaled to fill the
     # rest, so a sweep over "share of gen Z" stays a valid population.
     out: dict[str, Any] = dict(values)

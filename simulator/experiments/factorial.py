@@ -287,9 +287,7 @@ def report_parts(exp: Loaded, figs: Path) -> dict[str, Any]:
     else:
         curves = effect_curves(exp)
         shown = curves[curves["effect"] != "factor effect"]
-        tables.append(
-            (f"Effects on {kpi} per point", shown[["point", *exp.parameters, *cols]])
-        )
+        tables.append((f"Effects on {kpi} per point", shown[["point", *exp.parameters, *cols]]))
         if len(exp.parameters) == 1:
             tips = policy_tipping(exp)
             text += [f"- {tipping_sentence(r, exp.parameters[0])}" for _, r in tips.iterrows()]
@@ -300,5 +298,9 @@ def report_parts(exp: Loaded, figs: Path) -> dict[str, Any]:
                     effects_figure(exp, curves, figs / "factorial_effects.png"),
                 )
             )
-    return {"title": f"Decomposition: policy, {factor} and interaction", "text": text,
-            "tables": tables, "figures": figures}
+    return {
+        "title": f"Decomposition: policy, {factor} and interaction",
+        "text": text,
+        "tables": tables,
+        "figures": figures,
+    }

@@ -306,9 +306,11 @@ def sensitivity(
                 if len(tuned) == 2:
                     other = base[1 - i]
                     diff = (other - prof) if i == 0 else (prof - other)
-                    row["verdict"] = float(diff.mean())
-                    row["verdict_tuned"] = float((base[1] - base[0]).mean())
-                    row["flips"] = bool(np.sign(row["verdict"]) != np.sign(row["verdict_tuned"]))
+                    moved = float(diff.mean())
+                    tuned_verdict = float((base[1] - base[0]).mean())
+                    row["verdict"] = moved
+                    row["verdict_tuned"] = tuned_verdict
+                    row["flips"] = bool(np.sign(moved) != np.sign(tuned_verdict))
                 rows.append(row)
     return pd.DataFrame(rows)
 

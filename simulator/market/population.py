@@ -30,8 +30,8 @@ show that both give the same choices, posts and boycott states.
 
 from __future__ import annotations
 
-from collections.abc import Callable
 from collections import defaultdict
+from collections.abc import Callable
 from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
@@ -81,9 +81,7 @@ class Snapshot:
     posts_by: dict[int, list[tuple[int, float]]]  # poster -> [(firm, weight)] of yesterday's posts
 
 
-Settle = Callable[
-    [np.ndarray, np.ndarray, Callable[[np.ndarray, Offers], np.ndarray]], np.ndarray
-]
+Settle = Callable[[np.ndarray, np.ndarray, Callable[[np.ndarray, Offers], np.ndarray]], np.ndarray]
 """A hook that settles the day's choices (who, choice, rechoose) -> final choice."""
 
 

@@ -112,8 +112,8 @@ def book_day(
         for g in range(int(group.max()) + 1):
             sel = group == g
             q = offers.quoted_days.astype(float).copy()
-            for f in np.flatnonzero(stocked[again[sel][0]]):
-                q[offers.firm == f] = requote[f]
+            for out in np.flatnonzero(stocked[again[sel][0]]).tolist():
+                q[offers.firm == out] = requote[out]
             new[sel] = rechoose(again[sel], _with_quotes(offers, q))
         choice[again] = new
         new_firm = np.where(new >= 0, offers.firm[np.maximum(new, 0)], -1)

@@ -235,9 +235,7 @@ class PeriodicPolicy:
 
     def quote_for(self, firm: Firm, need: float) -> float:
         """Days promised to an order standing ``need`` units behind the queue (a re-quote)."""
-        return self.quoter.quote(
-            firm, need, self.lead_time(firm), self.next_release(firm), record=False
-        )
+        return self.quoter.quote(firm, need, self.lead_time(firm), self.next_release(firm), record=False)
 
     @staticmethod
     def expected_today(firm: Firm) -> float:
