@@ -298,7 +298,7 @@ def sensitivity(
                 row = {
                     "policy": t.policy,
                     "setting": key,
-                    "tuned": t.best.get(key),
+                    "tuned": "measured" if t.best.get(key) is None else t.best.get(key),
                     "moved_to": label,
                     "profit": float(prof.mean()),
                     "profit_change": float((prof - base[i]).mean()),
