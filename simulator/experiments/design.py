@@ -221,7 +221,7 @@ class ExperimentSpec(_Frozen):
             return data  # already expanded (a spec dumped and read back)
         out = []
         for i, p in enumerate(data["policies"]):
-            if isinstance(p, dict) and "firm_settings" in p:
+            if isinstance(p, dict) and p.get("firm_settings"):
                 raise ValueError(
                     f"policies.{i}.firm_settings: a comparison changes the policy only (product, "
                     "price, ethics, costs and plant stay equal); to compare products too, give "
