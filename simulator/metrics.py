@@ -8,8 +8,9 @@ stock and the empty pipeline no longer dominate:
 - ``otif``: share of orders placed in the measured days and promised by the end of the run that
   were delivered in full on or before the promised day (cancelled and late orders fail).
 - ``mean_lead_time_days``: order to delivery, over delivered orders placed in the measured days.
-- ``market_share``: the firm's share of units ordered; ``market_share_by_generation`` the same within
-  each generation.
+- ``market_share``: the firm's share of consumption orders (support purchases counted apart in
+  ``support_orders``); ``market_share_by_generation`` the same within each generation;
+  ``lost_sales``: sales lost to the firm's delivery quote (:mod:`simulator.market.kpis`).
 - ``mean_inventory``: mean end-of-day finished goods; ``backorders_end``: units waiting at the end.
 - ``bullwhip_ratio``: variance of daily units released to the plant over variance of daily units
   ordered (Chen et al. 2000's ratio at the plant).
@@ -17,7 +18,8 @@ stock and the empty pipeline no longer dominate:
   throughput, flow time and Little's law gap, utilisation per stage, set-ups, failures, scrap,
   supplier downtime, inventory turns, the cost breakdown): :mod:`simulator.firms.kpis`, shared with
   factory-only runs.
-- market ``no_purchase_share``: share of shopping occasions that ended without buying.
+- market ``no_purchase_share``: share of shopping occasions that ended without buying, and
+  ``went_without_by_cause``, ``meaning_out`` (:mod:`simulator.market.kpis`).
 """
 
 from __future__ import annotations
@@ -25,7 +27,7 @@ from __future__ import annotations
 from typing import TYPE_CHECKING, Any
 
 from simulator.firms.kpis import supply_kpis
-from simulator.scenario import GENERATIONS
+from simulator.market.kpis import firm_market_kpis, market_extra_kpis
 
 if TYPE_CHECKING:
     from simulator.model import MarketModel
@@ -42,17 +44,8 @@ def firm_kpis(model: MarketModel) -> dict[str, dict[str, Any]]:
     end = float(model.day)
     out: dict[str, dict[str, Any]] = {}
     measured = ts[ts["day"] >= warm]
-    totals_by_gen = {g: measured[f"orders_{g}"].sum() for g in GENERATIONS}
-    total_units = measured["units_ordered"].sum()
     for f in model.firms:
-        m = measured[measured["firm"] == f.name]
-        out[f.name] = {
-            **supply_kpis(f, ts, warm, end),
-            "market_share": _ratio(float(m["units_ordered"].sum()), float(total_units)),
-            "market_share_by_generation": {
-                g: _ratio(float(m[f"orders_{g}"].sum()), float(totals_by_gen[g])) for g in GENERATIONS
-            },
-        }
+        out[f.name] = {**supply_kpis(f, ts, warm, end), **firm_market_kpis(measured, f.name)}
     return out
 
 
@@ -66,6 +59,7 @@ def market_kpis(model: MarketModel) -> dict[str, Any]:
         "days": model.day,
         "warmup_days": model.spec.run.warmup_days,
         "no_purchase_share": _ratio(shoppers - float(m["buyers"].sum()), shoppers),
+        **market_extra_kpis(model),
     }
 
 

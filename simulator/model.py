@@ -48,7 +48,7 @@ from simulator.firms.build import build_firm
 from simulator.firms.firm import Firm
 from simulator.market.choice import Offers
 from simulator.market.consumer import Consumer
-from simulator.market.eventlog import EventKind, EventLog
+from simulator.market.eventlog import WENT_WITHOUT_CAUSES, EventKind, EventLog
 from simulator.market.population import Population
 from simulator.market.social import build_network
 from simulator.policies.sensing import MarketFeed
@@ -101,6 +101,7 @@ class MarketModel(mesa.Model):
             self.streams.get("consumers"),
             social=scenario.social,
             log=self.event_log,
+            firm_names=[f.name for f in self.firms],
         )
         self.network = build_network(
             scenario.network, scenario.population.size, self.streams.get("network")
@@ -212,7 +213,8 @@ class MarketModel(mesa.Model):
                 self._mark_support(f, start, f.orders.n)
                 self.support_today[f.index] = int(mine_s.sum())
             mine = firm_choice == f.index
-            deadline = d + f.quoted_days + pop.delay_tolerance[who[mine]] + GRACE_DAYS
+            patience = pop.tolerance_toward(who[mine], np.asarray(f.ethics, dtype=float))
+            deadline = d + f.quoted_days + patience + GRACE_DAYS
             start = f.orders.n
             f.book(who[mine], offers.variant[choice[mine]].astype(np.int16), deadline)
             # out of stock: the order waits for production (the consumer was told the quote)
@@ -248,8 +250,11 @@ class MarketModel(mesa.Model):
 
     def _collected_keys(self) -> list[str]:
         keys = ["posts_positive", "posts_negative", "posts_values", "support_purchases"]
+        keys += [f"went_without_{c}" for c in WENT_WITHOUT_CAUSES]
         for f in self.firms:
-            keys += [f"{x}:{f.name}" for x in ("boycott", "never", "buycott", "aware")]
+            keys += [
+                f"{x}:{f.name}" for x in ("boycott", "boycott_announced", "never", "buycott", "aware")
+            ]
             keys += [f"reputation:{f.name}", f"support:{f.name}"]
             keys += [f"share:{f.name}:{g}" for g in GENERATIONS]
         return keys
@@ -264,6 +269,10 @@ class MarketModel(mesa.Model):
             "posts_negative": int(log.daily_counts(EventKind.POST_NEGATIVE, None, d, d)[0]),
             "posts_values": int(log.daily_counts(EventKind.POST_VALUES, None, d, d)[0]),
             "support_purchases": int(self.support_today.sum()),
+            **{
+                f"went_without_{c}": int(x)
+                for c, x in zip(WENT_WITHOUT_CAUSES, pop.today.went_without, strict=True)
+            },
         }
         n = max(pop.n, 1)
 
@@ -275,6 +284,7 @@ class MarketModel(mesa.Model):
 
         shares = {
             "boycott": column_means(pop.boycott),
+            "boycott_announced": column_means(pop.declared_boycott),
             "never": column_means(pop.never),
             "buycott": column_means(pop.buycott),
             "aware": column_means(pop.aware),
@@ -308,9 +318,11 @@ class MarketModel(mesa.Model):
                 **self.collected,
             }
         )
+        lost = self.population.today.lost_to_quote
         for f in self.firms:
             rec = f.close_day()
-            share = rec.orders / buyers if buyers else 0.0
+            # consumption orders only: support purchases are counted apart (support_orders)
+            share = (rec.orders - int(self.support_today[f.index])) / buyers if buyers else 0.0
             setattr(self, f"_share_{f.index}", share)
             row: dict[str, Any] = {
                 "day": d,
@@ -318,6 +330,8 @@ class MarketModel(mesa.Model):
                 # orders, stock, plant, ledger and profit: the same columns as a factory-only run
                 **f.day_row(rec),
                 "market_share": share,
+                "support_orders": int(self.support_today[f.index]),
+                "lost_sales": int(lost[f.index]),
                 **{f"orders_{g}": int(by_gen[k, f.index]) for k, g in enumerate(GENERATIONS)},
             }
             self.rows.append(row)
