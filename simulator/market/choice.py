@@ -6,7 +6,8 @@ An offer is one variant of one firm's product. Consumer :math:`i` values offer :
 .. math::
 
     m_{ij} = -\Big(\frac{p_j}{p_{ref}} - 1\Big) + w_i\, a_{if} + t_{if}
-             + \gamma_q (q_j - \tfrac12) + \gamma_r (r_{if} - \tfrac12) + \gamma_s s_{if} + \lambda_i \mathbb{1}[f = \ell_i] + b\, B_{if} + \varsigma_i x_j
+             + \gamma_q (q_j - \tfrac12) + \gamma_r (r_{if} - \tfrac12) + \gamma_s s_{if}
+             + \lambda_i \mathbb{1}[f = \ell_i] + b\, B_{if} + \varsigma_i x_j
              - \kappa \max\big(0,\ d_f - d_0 - \tau_{if}\big)
 
 and its systematic utility is :math:`V_{ij} = c + \beta_i m_{ij} + g_j` against :math:`V_{i0} = 0` for
