@@ -50,7 +50,7 @@ from simulator.market.choice import Offers
 from simulator.market.eventlog import EventKind, EventLog
 from simulator.market.population import Population
 from simulator.market.social import build_network
-from simulator.model import GRACE_DAYS, MarketModel
+from simulator.model import GRACE_DAYS, STAND_COLUMNS, MarketModel
 from simulator.rng import Streams
 from simulator.scenario import GENERATIONS, Scenario
 
@@ -422,7 +422,7 @@ class NaiveMarket(mesa.Model):
         }
         gen_total = [sum(row) for row in self.orders_by_gen]
         for f in self.firms:
-            for name in ("boycott", "boycott_announced", "never", "buycott", "aware"):
+            for name in STAND_COLUMNS:
                 collected[f"{name}:{f.name}"] = 0.0
             collected[f"reputation:{f.name}"] = (
                 sum(a.reputation[f.index] for a in self.consumers) / self.n

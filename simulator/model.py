@@ -62,6 +62,19 @@ def _collected(model: MarketModel, key: str) -> float:
     return model.collected.get(key, 0.0)
 
 
+STAND_COLUMNS = (
+    "boycott",
+    "boycott_announced",
+    "boycott_strict",
+    "boycott_support",
+    "never",
+    "buycott",
+    "aware",
+)
+"""Per-firm shares of consumers in the market table (``NAME:FIRM``): saying they boycott it, saying so
+in public, really avoiding it, boycotting or sympathising, never returning, buycotting it, aware of its
+issue."""
+
 GRACE_DAYS = 3.0
 """Days beyond the quote plus their own tolerance that a consumer waits before giving up."""
 
@@ -282,9 +295,12 @@ class MarketModel(mesa.Model):
                 return [np.count_nonzero(x[:, j]) / n for j in range(x.shape[1])]
             return [float(x[:, j].sum()) / n for j in range(x.shape[1])]
 
+        support = pop.boycott | (pop.sympathetic & ~pop.left & ~pop.never)
         shares = {
             "boycott": column_means(pop.boycott),
             "boycott_announced": column_means(pop.declared_boycott),
+            "boycott_strict": column_means(pop.strict),
+            "boycott_support": column_means(support),
             "never": column_means(pop.never),
             "buycott": column_means(pop.buycott),
             "aware": column_means(pop.aware),

@@ -167,7 +167,7 @@ class Consumer(mesa.Agent):
         ub, ud = float(d.u_stand[i, j]), float(d.u_declare[i, j])
         if p.boycott[i, j]:
             if ub < float(p.boycott_leave[i]):
-                p.boycott[i, j] = p.declared_boycott[i, j] = False
+                p.boycott[i, j] = p.declared_boycott[i, j] = p.strict[i, j] = False
                 p.left[i, j] = True
                 lost = ud < s.never_return_share
                 p.never[i, j] = p.never[i, j] or lost
@@ -181,20 +181,22 @@ class Consumer(mesa.Agent):
             return
         if not live or p.left[i, j] or p.never[i, j]:
             return
-        join = False
+        chance = 0.0
         if new_aware:
             first, sympathy = p.join_chances(j, np.array([i]))
-            join = ub < float(first[0])
-            if sign < 0 and not join and ub < float(sympathy[0]):
+            chance = float(first[0])
+            if sign < 0 and ub >= chance and ub < float(sympathy[0]):
                 p.sympathetic[i, j] = True
         elif was_aware and p.social_media[i] and (sign > 0 or p.sympathetic[i, j]):
             declared = snap.declared_boycott if sign < 0 else snap.declared_buycott
             if declared[:, j].any():
                 share = float(neighbour_share_one(p.adj, p.degree, declared[:, j], i))
                 hazard = s.peer_boycott_rate * float(p.susceptibility[i]) * share
-                join = ub < -math.expm1(-hazard)
-        if join:
+                chance = -math.expm1(-hazard)
+        if ub < chance:
             (p.boycott if sign < 0 else p.buycott)[i, j] = True
+            if sign < 0 and ub < p.adherence * chance:
+                p.strict[i, j] = True
             kind = EventKind.BOYCOTT_JOIN if sign < 0 else EventKind.BUYCOTT_JOIN
             p.log.record(kind, p.day, np.array([i]), j)
             if p.social_media[i] and ud < float(p.values_posting[i]):

@@ -167,6 +167,7 @@ class Population:
         self.support_rate = t.support_rate
         cal = calibration()
         self.negative_factor = float(cal["posting"]["negative_factor"])
+        self.adherence = float(cal["boycott"]["adherence"])
         sd = spec.brand_taste_sd if spec.brand_taste_sd is not None else float(cal["brand_taste"]["sd"])
         self.taste = np.zeros((n, n_firms))
         """Each consumer's lasting taste for each firm's brand (price units)."""
@@ -186,7 +187,8 @@ class Population:
         self.recent_until = np.full(n, -np.inf)
         shape = (n, n_firms)
         self.aware = np.zeros(shape, dtype=bool)
-        self.boycott = np.zeros(shape, dtype=bool)
+        self.boycott = np.zeros(shape, dtype=bool)  # says they boycott the firm (as polls count)
+        self.strict = np.zeros(shape, dtype=bool)  # a boycotter who really avoids the firm
         self.buycott = np.zeros(shape, dtype=bool)
         self.sympathetic = np.zeros(shape, dtype=bool)  # sympathises with the firm's boycott
         self.never = np.zeros(shape, dtype=bool)  # will never buy from the firm again
@@ -500,6 +502,7 @@ class Population:
         members = np.flatnonzero(self.boycott[:, j])
         out = members[ub[members] < self.boycott_leave[members]]
         self.boycott[out, j] = False
+        self.strict[out, j] = False
         self.declared_boycott[out, j] = False
         self.left[out, j] = True
         lost = ud[out] < s.never_return_share
@@ -519,21 +522,26 @@ class Population:
         free = ~self.boycott[:, j] & ~self.buycott[:, j] & ~self.left[:, j] & ~self.never[:, j]
         first = np.flatnonzero(new_aware & free)
         join, sympathy = self.join_chances(j, first)
-        join_first = first[ub[first] < join]
+        hit = ub[first] < join
+        join_first = first[hit]
+        strict_first = first[ub[first] < self.adherence * join]
         if sign < 0:
-            self.sympathetic[first[(ub[first] >= join) & (ub[first] < sympathy)], j] = True
+            self.sympathetic[first[~hit & (ub[first] < sympathy)], j] = True
+        join_later = strict_later = np.empty(0, np.int64)
         if declared_then.any():  # nobody has declared: no peer pressure to compute
             pool = was_aware & free & self.social_media
             if sign < 0:
                 pool &= self.sympathetic[:, j]
             later = np.flatnonzero(pool)
             share = neighbour_share(self.adj, self.degree, declared_then, later)
-            hazard = s.peer_boycott_rate * self.susceptibility[later] * share
-            join_later = later[ub[later] < -np.expm1(-hazard)]
-        else:
-            join_later = np.empty(0, np.int64)
+            chance = -np.expm1(-s.peer_boycott_rate * self.susceptibility[later] * share)
+            join_later = later[ub[later] < chance]
+            strict_later = later[ub[later] < self.adherence * chance]
         joined = np.concatenate([join_first, join_later])
         stand[joined, j] = True
+        if sign < 0:  # the boycotters who really avoid the firm (the others only say so)
+            self.strict[strict_first, j] = True
+            self.strict[strict_later, j] = True
         say = joined[self.social_media[joined] & (ud[joined] < self.values_posting[joined])]
         declared[say, j] = True
         self.log.record(EventKind.BOYCOTT_JOIN if sign < 0 else EventKind.BUYCOTT_JOIN, day, joined, j)
@@ -615,7 +623,7 @@ class Population:
             loyal_firm=np.where(self.last_satisfied[who], self.last_firm[who], -1),
             peer_share=peer,
             buycott=self.buycott[who] if on else None,
-            excluded=(self.boycott[who] | self.never[who]) if on else None,
+            excluded=(self.strict[who] | self.never[who]) if on else None,
             taste=self.taste[who],
         )
 
