@@ -427,6 +427,8 @@ class NaiveMarket(mesa.Model):
             collected[f"reputation:{f.name}"] = (
                 sum(a.reputation[f.index] for a in self.consumers) / self.n
             )
+            for g in GENERATIONS:
+                collected[f"boycott:{f.name}:{g}"] = 0.0
             collected[f"support:{f.name}"] = 0
             for k, g in enumerate(GENERATIONS):
                 t = gen_total[k]

@@ -307,14 +307,25 @@ class MarketModel(mesa.Model):
             "reputation": column_means(pop.reputation),
         }
         gen_total = by_gen.sum(axis=1)
+        masks = self._generation_masks()
         for f in self.firms:
             for name, col in shares.items():
                 out[f"{name}:{f.name}"] = float(col[f.index])
+            on = pop.boycott[:, f.index]
+            for g, (mask, size) in zip(GENERATIONS, masks, strict=True):
+                out[f"boycott:{f.name}:{g}"] = np.count_nonzero(on & mask) / size if size else 0.0
             out[f"support:{f.name}"] = int(self.support_today[f.index])
             for k, g in enumerate(GENERATIONS):
                 t = gen_total[k]
                 out[f"share:{f.name}:{g}"] = float(by_gen[k, f.index] / t) if t else 0.0
         return out
+
+    def _generation_masks(self) -> list[tuple[np.ndarray, int]]:
+        """Each generation's rows (and count), computed once."""
+        if not hasattr(self, "_gen_masks"):
+            g = self.population.generation
+            self._gen_masks = [(g == k, int((g == k).sum())) for k in range(len(GENERATIONS))]
+        return self._gen_masks
 
     def _record(self, d: int, who: np.ndarray, choice: np.ndarray, by_gen: np.ndarray) -> None:
         buyers = int((choice >= 0).sum())

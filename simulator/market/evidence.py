@@ -198,3 +198,79 @@ def elasticity(
     )
     mean = float(x.mean())
     return Elasticity(attribute, firm, step, mean, mean - half, mean + half, values)
+
+
+SHARING_PATHS: tuple[str, ...] = (
+    "social.positive_weight",
+    "social.negative_weight",
+    "social.values_weight",
+    "social.peer_purchase_weight",
+    "social.peer_awareness_rate",
+    "social.peer_boycott_rate",
+)
+"""The strengths of sharing: how much a neighbour's post, purchase, awareness or declared stand
+moves a consumer. A sharing sweep multiplies them all by one factor (posting rates stay at Pew's)."""
+
+
+def sharing_sweep(
+    scenario: Scenario,
+    factors: Sequence[float] = (0.0, 0.5, 1.0, 2.0, 4.0),
+    replications: int = 3,
+    seed: int | None = None,
+) -> pd.DataFrame:
+    """Each firm's market share (consumption orders after warm-up) with every sharing strength
+    multiplied by each factor, on the same replication seeds (common random numbers).
+
+    Returns:
+        One row per factor and firm: ``factor``, ``firm``, ``share`` (mean over replications),
+        ``diff`` (paired difference against factor 1, when swept), ``ci`` (95% t half-width of the
+        difference) and the mean share by generation (``share_GEN``).
+    """
+    root = np.random.SeedSequence(scenario.run.seed if seed is None else seed)
+    reps = root.spawn(replications)
+    names = [f.name for f in scenario.firms]
+    shares: dict[float, list[np.ndarray]] = {}
+    by_gen: dict[float, list[np.ndarray]] = {}
+    for k in factors:
+        over = {p: _path_value(scenario, p) * k for p in SHARING_PATHS}
+        s = scenario.with_overrides(over)
+        shares[k], by_gen[k] = [], []
+        for rep in reps:
+            m = MarketModel(s, seed=rep, agents=False)
+            m.run()
+            ts = m.timeseries()
+            ts = ts[ts["day"] >= s.run.warmup_days]
+            units = (ts["units_ordered"] - ts["support_orders"]).groupby(ts["firm"]).sum()
+            shares[k].append(np.array([units[n] / units.sum() for n in names]))
+            gen = ts.groupby("firm")[[f"orders_{g}" for g in GENERATIONS]].sum()
+            by_gen[k].append((gen / gen.sum()).loc[names].to_numpy())
+    rows = []
+    for k in factors:
+        x = np.array(shares[k])
+        base = np.array(shares[1.0]) if 1.0 in shares else x
+        d = x - base
+        half = (
+            stats.t.ppf(0.975, len(d) - 1) * d.std(axis=0, ddof=1) / math.sqrt(len(d))
+            if len(d) > 1
+            else np.zeros(len(names))
+        )
+        g = np.mean(by_gen[k], axis=0)
+        for i, n in enumerate(names):
+            rows.append(
+                {
+                    "factor": k,
+                    "firm": n,
+                    "share": float(x[:, i].mean()),
+                    "diff": float(d[:, i].mean()),
+                    "ci": float(half[i]),
+                    **{f"share_{gname}": float(g[i, j]) for j, gname in enumerate(GENERATIONS)},
+                }
+            )
+    return pd.DataFrame(rows)
+
+
+def _path_value(scenario: Scenario, path: str) -> float:
+    obj: object = scenario
+    for part in path.split("."):
+        obj = getattr(obj, part)
+    return float(obj)  # type: ignore[arg-type]
