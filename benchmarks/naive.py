@@ -26,11 +26,14 @@ virtue events): give-ups after the quote plus tolerance plus a grace period, wit
 complaint; deliveries (late or defective ones dissatisfy; a possible post; the next need after the
 consumer's own need interval); perceived reputations drifting to the public one and moved by the
 neighbours' posts (word of mouth); the logit choice over every offer (firm x variant; the offers and
-the firms' daily rows come from the model's own code) by price, value alignment, quoted delay,
+the firms' daily rows come from the model's own code) by price, value alignment against the
+conventional product, brand taste, quoted delay against a tolerance that grows with alignment,
 customisation, quality, perceived reputation, the share of neighbours who bought each firm lately
-and loyalty to a satisfying last purchase, with an outside option; values posts after aligned
-purchases; a WAIT event when an order cannot ship from stock; retries after going without; demand
-shifts and supply disruptions; the event log (a list of tuples here). Not covered: awareness,
+and loyalty to a satisfying last purchase, with an outside option, a firm being worth its best
+variant; why a shopper went without and the sales each firm lost to its quote (the same choice on
+the same draw with standard quotes); values posts after aligned purchases; a WAIT event when an
+order cannot ship from stock; retries after going without; demand shifts and supply disruptions;
+the event log (a list of tuples here). Not covered: awareness,
 boycotts, buycotts and support purchases, which only start with a scandal or virtue event;
 :class:`NaiveMarket` refuses such scenarios rather than differ.
 """

@@ -18,6 +18,8 @@ from rich.table import Table
 from simulator.cli.common import app, fail_input, out
 from simulator.scenario import GENERATIONS, ScenarioError, load_scenario
 
+SHORT = {"silent": "sil", "boomers": "boom", "gen_x": "X", "millennials": "mill", "gen_z": "Z"}
+
 
 def _parse_floats(text: str, option: str) -> list[float]:
     try:
@@ -127,19 +129,19 @@ def sharing(
     ks = _parse_floats(factors, "--factors")
     df = sharing_sweep(spec, ks, replications, seed)
     table = Table(title=f"Market share by sharing strength ({replications} paired replications)")
-    table.add_column("factor", justify="right")
+    table.add_column("x", justify="right")
     table.add_column("firm")
     table.add_column("share", justify="right")
-    table.add_column("vs factor 1", justify="right")
+    table.add_column("vs x1 (pt)", justify="right")
     for g in GENERATIONS:
-        table.add_column(g, justify="right")
+        table.add_column(SHORT[g], justify="right")
     for r in df.to_dict(orient="records"):
         table.add_row(
             f"{r['factor']:g}",
             str(r["firm"]),
             f"{r['share']:.1%}",
-            f"{100 * r['diff']:+.1f} +/- {100 * r['ci']:.1f} pt",
-            *[f"{r[f'share_{g}']:.1%}" for g in GENERATIONS],
+            f"{100 * r['diff']:+.1f}+/-{100 * r['ci']:.1f}",
+            *[f"{100 * r[f'share_{g}']:.1f}" for g in GENERATIONS],
         )
     out.print(table)
     out.print("factor multiplies: " + ", ".join(SHARING_PATHS), highlight=False)
