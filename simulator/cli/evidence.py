@@ -101,9 +101,10 @@ def elasticity(
         fail_input([f"--firm: no firm named {firm!r} in {scenario} (firms: {', '.join(names)})"])
     if attribute not in ("price", "reputation"):
         fail_input([f"--attribute: expected price or reputation, got {attribute!r}"])
-    e = measure(spec, firm, attribute, step, replications, seed)
+    est = measure(spec, firm, attribute, step, replications, seed)
     out.print(
-        f"{firm}: {attribute} elasticity {e.mean:.2f} (95% interval {e.ci_low:.2f} to {e.ci_high:.2f}, "
+        f"{firm}: {attribute} elasticity {est.mean:.2f} "
+        f"(95% interval {est.ci_low:.2f} to {est.ci_high:.2f}, "
         f"{replications} paired replications, step +/-{step:.0%})",
         highlight=False,
     )

@@ -99,7 +99,7 @@ def boycott_figure(
         ("boycott_support", dict(color="C2", lw=1), "support the boycott"),
     ):
         if f"{col}:{firm}" in market.columns:
-            top.plot(day, market[f"{col}:{firm}"], label=label, **style)  # type: ignore[arg-type]
+            top.plot(day, market[f"{col}:{firm}"], label=label, **style)
     top.plot(day, market[cols[2]], color="k", ls="--", label="will never return")
     _korea_marks(top, start, last)
     top.set_ylabel("share of consumers")

@@ -132,7 +132,12 @@ class Population:
     ) -> None:
         self.spec = spec
         self.rng = rng
-        self.streams = Streams(rng.bit_generator.seed_seq)  # type: ignore[attr-defined]
+        seed_seq = rng.bit_generator.seed_seq
+        if not isinstance(seed_seq, np.random.SeedSequence):
+            raise ValueError(
+                "rng must be seeded from a numpy SeedSequence (it seeds the firms' streams)"
+            )
+        self.streams = Streams(seed_seq)
         self.social = social or Social()
         self.log = log if log is not None else EventLog(n_firms)
         self.firm_names = list(firm_names) if firm_names else [f"firm{i}" for i in range(n_firms)]

@@ -18,6 +18,7 @@ on the same draw, facing a changed market. The differences are counts of consume
 from __future__ import annotations
 
 from dataclasses import replace
+from typing import Any
 
 import numpy as np
 
@@ -71,5 +72,5 @@ def lost_to_quote(
 
 def _rows(c: Chooser, rows: np.ndarray) -> Chooser:
     """The chooser restricted to ``rows``."""
-    kw = {k: (None if v is None else v[rows]) for k, v in c.__dict__.items()}
-    return Chooser(**kw)
+    kw: dict[str, Any] = {k: (None if v is None else v[rows]) for k, v in c.__dict__.items()}
+    return replace(c, **kw)
