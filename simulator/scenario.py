@@ -209,20 +209,25 @@ class Social(Frozen):
     enabled: bool = True
     """False switches off every social effect: no posts, awareness, boycotts or peer terms."""
     positive_weight: NonNegFloat = 0.02
-    """Perceived-reputation gain (0-1 scale) from one positive post by a neighbour."""
+    """Perceived-reputation gain (0-1 scale) from one positive post by a neighbour (assumption; how
+    much perceived reputation moves orders is calibrated: ``simulator/data/generations.toml``)."""
     negative_weight: NonNegFloat = 0.05
-    """Perceived-reputation loss from one negative post (negative word of mouth weighs more)."""
+    """Perceived-reputation loss from one negative post (assumption: negative word of mouth weighs
+    more, about 2.5 times)."""
     values_weight: NonNegFloat = 0.03
-    """Perceived-reputation change from one values post (protest or support) by a neighbour."""
+    """Perceived-reputation change from one values post (protest or support) by a neighbour
+    (assumption)."""
     reputation_reversion: Share = 0.02
-    """Daily pull of each perceived reputation back toward the firm's public reputation."""
+    """Daily pull of each perceived reputation back toward the firm's public reputation
+    (assumption: a post's effect halves in about five weeks)."""
     peer_purchase_weight: Annotated[float, Field(ge=0.0, le=10.0)] = 0.1
     """Value (price units) of all of one's neighbours having bought the offer's firm recently
-    (scaled by the share who did)."""
+    (scaled by the share who did; assumption: social proof worth up to a tenth of the price)."""
     recent_days: Annotated[float, Field(gt=0.0, le=365.0)] = 30.0
     """How long a purchase counts as recent for neighbours."""
     media_rate: Annotated[float, Field(ge=0.0, le=10.0)] = 0.03
-    """Daily hazard of learning of a firm's scandal or virtuous act from the media (Bass p)."""
+    """Daily hazard of learning of a firm's scandal or virtuous act from the media (Bass p; with
+    ``peer_awareness_rate`` it makes 99% aware within three weeks, as in Korea 2019)."""
     media_decay_days: Annotated[float, Field(gt=0.0)] = 14.0
     """Mean life of the media coverage: the media hazard decays as exp(-t / this)."""
     peer_awareness_rate: Annotated[float, Field(ge=0.0, le=10.0)] = 0.38
