@@ -27,7 +27,14 @@ from simulator.market.choice import (
 )
 from simulator.market.eventlog import EventKind
 from simulator.market.evidence import PREMIUMS, survey_replication
-from simulator.market.shopping import BOYCOTT, CHOICE, DELIVERY, lost_to_quote, went_without_cause
+from simulator.market.shopping import (
+    BOYCOTT,
+    CHOICE,
+    DELIVERY,
+    lost_to_quote,
+    shop_day,
+    went_without_cause,
+)
 from simulator.model import MarketModel
 from simulator.scenario import Scenario
 from tests.conftest import tiny_scenario
@@ -214,6 +221,14 @@ def test_why_a_shopper_went_without_and_sales_lost_to_a_quote() -> None:
     assert went_without_cause(offers, params, c, u, choice).tolist() == [DELIVERY, CHOICE, BOYCOTT, -1]
     rows, firms = lost_to_quote(offers, params, c, u, choice)
     assert rows.tolist() == [0, 3] and firms.tolist() == [0, 0]
+    # the model's one-pass version agrees
+    one = shop_day(offers, params, c, u)
+    assert [x.tolist() for x in one] == [
+        choice.tolist(),
+        [DELIVERY, CHOICE, BOYCOTT, -1],
+        [0, 3],
+        [0, 0],
+    ]
     # the plain per-consumer rule agrees on every draw
     for i in range(n):
         assert choose_one(offers, params, c, i, float(u[i])) == choice[i]

@@ -188,8 +188,31 @@ def tolerance_for(
     return base + params.days_per_premium * premium
 
 
-def utilities(offers: Offers, params: ChoiceParams, c: Chooser) -> np.ndarray:
-    """Systematic utilities ``V`` of shape (consumers, offers); not buying is 0; -inf: not on offer."""
+@dataclass(frozen=True)
+class UtilityTerms:
+    """The utilities of a group of consumers split so that counterfactuals cost no recomputation."""
+
+    v: np.ndarray
+    """Systematic utilities (consumers, offers), ignoring who may choose what."""
+    delay: np.ndarray
+    """The utility each offer's quote costs beyond the consumer's tolerance (>= 0)."""
+    available: np.ndarray
+    """Offers on sale (broadcast to the shape of ``v``)."""
+    excluded: np.ndarray | None
+    """Offers of firms the consumer boycotts or shuns (None: nobody does)."""
+
+    def utilities(self, *, boycotts: bool = True, fast: np.ndarray | None = None) -> np.ndarray:
+        """Utilities with -inf outside the choice set; ``boycotts=False`` lifts the exclusions,
+        ``fast`` (bool per offer) quotes standard delivery on those offers."""
+        v = self.v if fast is None else self.v + np.where(fast[None, :], self.delay, 0.0)
+        ok = self.available
+        if boycotts and self.excluded is not None:
+            ok = ok & ~self.excluded
+        return np.where(ok, v, -np.inf)
+
+
+def utility_terms(offers: Offers, params: ChoiceParams, c: Chooser) -> UtilityTerms:
+    """The utilities of consumers ``c`` for ``offers``, split into their parts."""
     f = offers.firm
     align = firm_alignment(c.weights, offers.ethics, params.reference_ethics)  # (n, J)
     tol = tolerance_for(params, c.tolerance, c.wtp, align)
@@ -212,10 +235,15 @@ def utilities(offers: Offers, params: ChoiceParams, c: Chooser) -> np.ndarray:
     if c.loyalty is not None and c.loyal_firm is not None:
         money = money + np.where(c.loyal_firm[:, None] == f[None, :], c.loyalty[:, None], 0.0)
     v = params.purchase_constant + c.beta[:, None] * money + offers.appeal[None, :]
-    ok = np.broadcast_to(offers.available[None, :], v.shape)
-    if c.excluded is not None:
-        ok = ok & ~c.excluded[:, f]
-    return np.where(ok, v, -np.inf)
+    delay = c.beta[:, None] * (params.delay_penalty * excess)
+    available = np.broadcast_to(offers.available[None, :], v.shape)
+    excluded = c.excluded[:, f] if c.excluded is not None else None
+    return UtilityTerms(v, delay, available, excluded)
+
+
+def utilities(offers: Offers, params: ChoiceParams, c: Chooser) -> np.ndarray:
+    """Systematic utilities ``V`` of shape (consumers, offers); not buying is 0; -inf: not on offer."""
+    return utility_terms(offers, params, c).utilities()
 
 
 def probabilities(v: np.ndarray) -> np.ndarray:

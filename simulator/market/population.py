@@ -60,7 +60,7 @@ from simulator.market.choice import (
 from simulator.market.eventlog import WENT_WITHOUT_CAUSES, EventKind, EventLog
 from simulator.market.generations import calibration, draw_generations, draw_traits
 from simulator.market.sharing import PostBuffer
-from simulator.market.shopping import lost_to_quote, went_without_cause
+from simulator.market.shopping import shop_day
 from simulator.market.social import neighbour_share, word_of_mouth
 from simulator.rng import Streams
 from simulator.scenario import GENERATIONS, Social
@@ -649,11 +649,7 @@ class Population:
             choice = np.array([self.agents[i].shop_step(offers) for i in who.tolist()], np.int64)
             return who, choice
         u = self._draws().u_choice[who]
-        c = self.chooser(who)
-        params = self.choice_params
-        choice = choose_offers(offers, params, c, u)
-        cause = went_without_cause(offers, params, c, u, choice)
-        lost_rows, lost_firm = lost_to_quote(offers, params, c, u, choice)
+        choice, cause, lost_rows, lost_firm = shop_day(offers, self.choice_params, self.chooser(who), u)
         self.after_choice(day, who, choice, offers, cause, who[lost_rows], lost_firm)
         return who, choice
 

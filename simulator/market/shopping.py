@@ -22,7 +22,15 @@ from typing import Any
 
 import numpy as np
 
-from simulator.market.choice import ChoiceParams, Chooser, Offers, choose_offers
+from simulator.market.choice import (
+    ChoiceParams,
+    Chooser,
+    Offers,
+    choose,
+    choose_offers,
+    nested_probabilities,
+    utility_terms,
+)
 
 CHOICE, DELIVERY, BOYCOTT = 0, 1, 2
 """Codes of :data:`simulator.market.eventlog.WENT_WITHOUT_CAUSES`."""
@@ -68,6 +76,50 @@ def lost_to_quote(
         e = np.empty(0, np.int64)
         return e, e
     return np.concatenate(rows), np.concatenate(firms)
+
+
+def shop_day(
+    offers: Offers, params: ChoiceParams, c: Chooser, u: np.ndarray
+) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
+    """The day's choices and what the shoppers would have done otherwise, from one utility pass.
+
+    Returns:
+        (offer chosen or -1, cause code of going without or -1, rows of the sales lost to quotes,
+        the firm each was lost by): the same as :func:`choose_offers`, :func:`went_without_cause`
+        and :func:`lost_to_quote`.
+    """
+    terms = utility_terms(offers, params, c)
+
+    def pick(v: np.ndarray, rows: np.ndarray | None = None) -> np.ndarray:
+        uu = u if rows is None else u[rows]
+        vv = v if rows is None else v[rows]
+        return choose(nested_probabilities(vv, offers.firm, params.variant_scale), uu)
+
+    choice = pick(terms.utilities())
+    cause = np.full(len(choice), -1, dtype=np.int8)
+    none = np.flatnonzero(choice < 0)
+    cause[none] = CHOICE
+    d0 = params.standard_delivery_days
+    late = offers.quoted_days > d0
+    if len(none) and terms.excluded is not None and terms.excluded[none].any():
+        free = pick(terms.utilities(boycotts=False), none)
+        cause[none[free >= 0]] = BOYCOTT
+    rest = none[cause[none] == CHOICE]
+    if len(rest) and late.any():
+        cf = pick(terms.utilities(fast=late), rest)
+        cause[rest[cf >= 0]] = DELIVERY
+    actual = np.where(choice >= 0, offers.firm[np.maximum(choice, 0)], -1)
+    rows, firms = [], []
+    for f in np.unique(offers.firm[late]).tolist():
+        cf = pick(terms.utilities(fast=late & (offers.firm == f)))
+        cf_firm = np.where(cf >= 0, offers.firm[np.maximum(cf, 0)], -1)
+        lost = np.flatnonzero((cf_firm == f) & (actual != f))
+        rows.append(lost)
+        firms.append(np.full(len(lost), f, np.int64))
+    e = np.empty(0, np.int64)
+    lost_rows = np.concatenate(rows) if rows else e
+    lost_firms = np.concatenate(firms) if firms else e
+    return choice, cause, lost_rows, lost_firms
 
 
 def _rows(c: Chooser, rows: np.ndarray) -> Chooser:
