@@ -16,9 +16,22 @@ import typer
 from rich.table import Table
 
 from simulator.cli.common import app, fail_input, out
-from simulator.scenario import GENERATIONS, ScenarioError, load_scenario
+from simulator.scenario import GENERATIONS, Scenario, ScenarioError, load_scenario
 
 SHORT = {"silent": "sil", "boomers": "boom", "gen_x": "X", "millennials": "mill", "gen_z": "Z"}
+
+
+def _scenario(path: Path, days: int | None) -> Scenario:
+    """The scenario file, with ``days`` days (warm-up shortened if need be); exit 2 if bad."""
+    try:
+        spec = load_scenario(path)
+        if days is not None:
+            warm = min(spec.run.warmup_days, days - 1)
+            spec = spec.with_overrides({"run.days": days, "run.warmup_days": warm})
+    except ScenarioError as e:
+        fail_input(e.lines())
+        raise AssertionError("unreachable") from e
+    return spec
 
 
 def _parse_floats(text: str, option: str) -> list[float]:
@@ -87,15 +100,12 @@ def elasticity(
     step: Annotated[float, typer.Option(min=0.001, max=0.5, help="Relative step up and down.")] = 0.02,
     replications: Annotated[int, typer.Option(min=2, max=100)] = 5,
     seed: Annotated[int | None, typer.Option(min=0, help="Root seed (default: the scenario's).")] = None,
+    days: Annotated[int | None, typer.Option(min=2, max=36_500, help="Days to run.")] = None,
 ) -> None:
     """A firm's arc elasticity of its consumption orders, from paired runs (common random numbers)."""
     from simulator.market.evidence import elasticity as measure
 
-    try:
-        spec = load_scenario(scenario)
-    except ScenarioError as e:
-        fail_input(e.lines())
-        return
+    spec = _scenario(scenario, days)
     names = [f.name for f in spec.firms]
     if firm not in names:
         fail_input([f"--firm: no firm named {firm!r} in {scenario} (firms: {', '.join(names)})"])
@@ -118,15 +128,12 @@ def sharing(
     factors: Annotated[str, typer.Option(help="Multipliers of every sharing strength.")] = "0,0.5,1,2,4",
     replications: Annotated[int, typer.Option(min=2, max=100)] = 3,
     seed: Annotated[int | None, typer.Option(min=0, help="Root seed (default: the scenario's).")] = None,
+    days: Annotated[int | None, typer.Option(min=2, max=36_500, help="Days to run.")] = None,
 ) -> None:
     """How much word of mouth moves market shares: every sharing strength times each factor."""
     from simulator.market.evidence import SHARING_PATHS, sharing_sweep
 
-    try:
-        spec = load_scenario(scenario)
-    except ScenarioError as e:
-        fail_input(e.lines())
-        return
+    spec = _scenario(scenario, days)
     ks = _parse_floats(factors, "--factors")
     df = sharing_sweep(spec, ks, replications, seed)
     table = Table(title=f"Market share by sharing strength ({replications} paired replications)")
