@@ -8,8 +8,9 @@ and its consumer event log, as the KPI glossary (``../shared/KPI-GLOSSARY.md``) 
   ``support_orders`` and ``support_share`` (the firm's support orders over its orders), so the
   shares of the firms sum to 1;
 - ``market_share_by_generation``: the same within each generation;
-- ``lost_sales``: shoppers who would have bought from the firm had it quoted standard delivery, on
-  the same draws, but bought elsewhere or went without (:mod:`simulator.market.shopping`);
+- the time series' ``lost_sales`` column (summed by :mod:`simulator.firms.kpis`): shoppers who would
+  have bought from the firm had it quoted standard delivery, on the same draws, but bought elsewhere
+  or went without (:mod:`simulator.market.shopping`);
 - market ``went_without_by_cause``: the shares of shopping occasions that ended without a purchase,
   by cause (``choice``, ``delivery``, ``boycott``);
 - market ``meaning_out``: how often consumers acted on their values in the measured days: values
@@ -59,7 +60,6 @@ def firm_market_kpis(measured: pd.DataFrame, firm: str) -> dict[str, Any]:
         },
         "support_orders": int(support),
         "support_share": _ratio(support, float(m["units_ordered"].sum())),
-        "lost_sales": int(m["lost_sales"].sum()),
     }
 
 
