@@ -42,12 +42,17 @@ from __future__ import annotations
 
 import math
 from dataclasses import dataclass
+from typing import TYPE_CHECKING
 
 import numpy as np
 import scipy.sparse as sp
 
+from simulator.market.eventlog import EventKind
 from simulator.market.social import neighbour_share
 from simulator.scenario import Social
+
+if TYPE_CHECKING:
+    from simulator.market.population import Population
 
 
 @dataclass
@@ -159,6 +164,83 @@ def spread_day(
         e = np.empty(0, np.int64)
         return DaySpread(e, np.empty(0), np.empty(0))
     return DaySpread(np.concatenate(who), np.concatenate(when), np.concatenate(src))
+
+
+def join_chances(pop: Population, j: int, rows: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """For consumers ``rows`` learning of firm ``j``'s issue: the chance of joining at once and of
+    joining at once or sympathising (a scandal's boycott; a buycott has no sympathisers)."""
+    sign = int(pop.issues.sign[j])
+    if sign < 0:
+        join = pop.issues.join_chance(pop.boycott_propensity[rows], j, pop.social)
+        return join, pop.issues.join_chance(pop.boycott_sympathy[rows], j, pop.social)
+    join = pop.issues.join_chance(pop.buycott_propensity[rows], j, pop.social)
+    return join, join
+
+
+def stand_day(
+    pop: Population, day: int, j: int, live: bool, was_aware: np.ndarray, new_aware: np.ndarray
+) -> None:
+    """One day of stands on firm ``j``'s issue: leavers leave (some never to return), then, while
+    the issue is live, the newly aware join at once or sympathise, and sympathisers join as their
+    neighbours declare (``was_aware``: aware at the start of the day; ``new_aware``: today)."""
+    s = pop.social
+    d = pop._draws()
+    sign = int(pop.issues.sign[j])
+    assert d.u_stand is not None and d.u_declare is not None
+    ub, ud = d.u_stand[:, j], d.u_declare[:, j]
+    # the neighbours' declared stands as of yesterday (before today's leavers drop theirs)
+    declared_then = (pop.declared_boycott if sign < 0 else pop.declared_buycott)[:, j].copy()
+    # leaving (boycotts and buycotts alike, live issue or not)
+    members = np.flatnonzero(pop.boycott[:, j])
+    out = members[ub[members] < pop.boycott_leave[members]]
+    pop.boycott[out, j] = False
+    pop.strict[out, j] = False
+    pop.declared_boycott[out, j] = False
+    pop.left[out, j] = True
+    lost = ud[out] < s.never_return_share
+    pop.never[out[lost], j] = True
+    pop.log.record(EventKind.BOYCOTT_LEAVE, day, out, j, lost.astype(np.float32))
+    members = np.flatnonzero(pop.buycott[:, j])
+    out = members[ub[members] < pop.buycott_leave]
+    pop.buycott[out, j] = False
+    pop.declared_buycott[out, j] = False
+    pop.left[out, j] = True
+    pop.log.record(EventKind.BUYCOTT_LEAVE, day, out, j)
+    if not live:
+        return
+    stand, declared = (
+        (pop.boycott, pop.declared_boycott) if sign < 0 else (pop.buycott, pop.declared_buycott)
+    )
+    free = ~pop.boycott[:, j] & ~pop.buycott[:, j] & ~pop.left[:, j] & ~pop.never[:, j]
+    first = np.flatnonzero(new_aware & free)
+    join, sympathy = join_chances(pop, j, first)
+    hit = ub[first] < join
+    join_first = first[hit]
+    strict_first = first[ub[first] < pop.adherence * join]
+    if sign < 0:
+        pop.sympathetic[first[~hit & (ub[first] < sympathy)], j] = True
+    join_later = strict_later = np.empty(0, np.int64)
+    if declared_then.any():  # nobody has declared: no peer pressure to compute
+        pool = was_aware & free & pop.social_media
+        if sign < 0:
+            pool &= pop.sympathetic[:, j]
+        later = np.flatnonzero(pool)
+        share = neighbour_share(pop.adj, pop.degree, declared_then, later)
+        chance = -np.expm1(-s.peer_boycott_rate * pop.susceptibility[later] * share)
+        join_later = later[ub[later] < chance]
+        strict_later = later[ub[later] < pop.adherence * chance]
+    joined = np.concatenate([join_first, join_later])
+    stand[joined, j] = True
+    if sign < 0:  # the boycotters who really avoid the firm (the others only say so)
+        pop.strict[strict_first, j] = True
+        pop.strict[strict_later, j] = True
+    say = joined[pop.social_media[joined] & (ud[joined] < pop.values_posting[joined])]
+    declared[say, j] = True
+    pop.log.record(EventKind.BOYCOTT_JOIN if sign < 0 else EventKind.BUYCOTT_JOIN, day, joined, j)
+    pop.posts_today.add(EventKind.POST_VALUES, say, j, float(sign))
+    pop.log.record(EventKind.POST_VALUES, day, say, j, float(sign))
+    announce = EventKind.BOYCOTT_ANNOUNCE if sign < 0 else EventKind.BUYCOTT_ANNOUNCE
+    pop.log.record(announce, day, say, j)
 
 
 def leave_probability(mean_days: float) -> float:

@@ -47,7 +47,14 @@ from typing import TYPE_CHECKING
 import numpy as np
 import scipy.sparse as sp
 
-from simulator.market.boycott import Issues, leave_probability, spread_day, substeps
+from simulator.market.boycott import (
+    Issues,
+    join_chances,
+    leave_probability,
+    spread_day,
+    stand_day,
+    substeps,
+)
 from simulator.market.choice import (
     ChoiceParams,
     Chooser,
@@ -61,7 +68,7 @@ from simulator.market.eventlog import WENT_WITHOUT_CAUSES, EventKind, EventLog
 from simulator.market.generations import calibration, draw_generations, draw_traits
 from simulator.market.sharing import PostBuffer
 from simulator.market.shopping import shop_day
-from simulator.market.social import neighbour_share, word_of_mouth
+from simulator.market.social import word_of_mouth
 from simulator.rng import Streams
 from simulator.scenario import GENERATIONS, Social
 from simulator.scenario import Population as PopulationSpec
@@ -485,75 +492,13 @@ class Population:
 
     def join_chances(self, j: int, rows: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
         """For consumers ``rows`` learning of firm ``j``'s issue: the chance of joining at once and
-        of joining at once or sympathising (a scandal's boycott; a buycott has no sympathisers)."""
-        sign = int(self.issues.sign[j])
-        if sign < 0:
-            join = self.issues.join_chance(self.boycott_propensity[rows], j, self.social)
-            return join, self.issues.join_chance(self.boycott_sympathy[rows], j, self.social)
-        join = self.issues.join_chance(self.buycott_propensity[rows], j, self.social)
-        return join, join
+        of joining at once or sympathising (:func:`simulator.market.boycott.join_chances`)."""
+        return join_chances(self, j, rows)
 
     def _stand_day(
         self, day: int, j: int, live: bool, was_aware: np.ndarray, new_aware: np.ndarray
     ) -> None:
-        s = self.social
-        d = self._draws()
-        sign = int(self.issues.sign[j])
-        assert d.u_stand is not None and d.u_declare is not None
-        ub, ud = d.u_stand[:, j], d.u_declare[:, j]
-        # the neighbours' declared stands as of yesterday (before today's leavers drop theirs)
-        declared_then = (self.declared_boycott if sign < 0 else self.declared_buycott)[:, j].copy()
-        # leaving (boycotts and buycotts alike, live issue or not)
-        members = np.flatnonzero(self.boycott[:, j])
-        out = members[ub[members] < self.boycott_leave[members]]
-        self.boycott[out, j] = False
-        self.strict[out, j] = False
-        self.declared_boycott[out, j] = False
-        self.left[out, j] = True
-        lost = ud[out] < s.never_return_share
-        self.never[out[lost], j] = True
-        self.log.record(EventKind.BOYCOTT_LEAVE, day, out, j, lost.astype(np.float32))
-        members = np.flatnonzero(self.buycott[:, j])
-        out = members[ub[members] < self.buycott_leave]
-        self.buycott[out, j] = False
-        self.declared_buycott[out, j] = False
-        self.left[out, j] = True
-        self.log.record(EventKind.BUYCOTT_LEAVE, day, out, j)
-        if not live:
-            return
-        stand, declared = (
-            (self.boycott, self.declared_boycott) if sign < 0 else (self.buycott, self.declared_buycott)
-        )
-        free = ~self.boycott[:, j] & ~self.buycott[:, j] & ~self.left[:, j] & ~self.never[:, j]
-        first = np.flatnonzero(new_aware & free)
-        join, sympathy = self.join_chances(j, first)
-        hit = ub[first] < join
-        join_first = first[hit]
-        strict_first = first[ub[first] < self.adherence * join]
-        if sign < 0:
-            self.sympathetic[first[~hit & (ub[first] < sympathy)], j] = True
-        join_later = strict_later = np.empty(0, np.int64)
-        if declared_then.any():  # nobody has declared: no peer pressure to compute
-            pool = was_aware & free & self.social_media
-            if sign < 0:
-                pool &= self.sympathetic[:, j]
-            later = np.flatnonzero(pool)
-            share = neighbour_share(self.adj, self.degree, declared_then, later)
-            chance = -np.expm1(-s.peer_boycott_rate * self.susceptibility[later] * share)
-            join_later = later[ub[later] < chance]
-            strict_later = later[ub[later] < self.adherence * chance]
-        joined = np.concatenate([join_first, join_later])
-        stand[joined, j] = True
-        if sign < 0:  # the boycotters who really avoid the firm (the others only say so)
-            self.strict[strict_first, j] = True
-            self.strict[strict_later, j] = True
-        say = joined[self.social_media[joined] & (ud[joined] < self.values_posting[joined])]
-        declared[say, j] = True
-        self.log.record(EventKind.BOYCOTT_JOIN if sign < 0 else EventKind.BUYCOTT_JOIN, day, joined, j)
-        self.posts_today.add(EventKind.POST_VALUES, say, j, float(sign))
-        self.log.record(EventKind.POST_VALUES, day, say, j, float(sign))
-        announce = EventKind.BOYCOTT_ANNOUNCE if sign < 0 else EventKind.BUYCOTT_ANNOUNCE
-        self.log.record(announce, day, say, j)
+        stand_day(self, day, j, live, was_aware, new_aware)
 
     # --- support purchases and shopping ----------------------------------------------------------
     def support_day(self, day: int, offers: Offers) -> tuple[np.ndarray, np.ndarray]:
