@@ -71,29 +71,28 @@ def inside(folder: Path, *parts: str) -> Path:
     return path
 
 
-def check_input_file(path: str | Path, max_bytes: int, what: str = "file") -> str | None:
-    """Why the input file at ``path`` cannot be read, or None when it can.
+def check_input_file(path: str | Path, max_bytes: int) -> str | None:
+    """Why the input file at ``path`` cannot be read (a phrase without the path), or None.
 
     Args:
         path: the file.
         max_bytes: the largest size accepted.
-        what: what the file is, for the message ("edge list", "demand file").
     """
     p = Path(path)
     try:
         st = p.stat()
     except FileNotFoundError:
-        return f"{what} {p} not found"
+        return "file not found"
     except OSError as e:
-        return f"cannot read the {what} {p}: {e.strerror or e}"
+        return f"cannot read: {e.strerror or e}"
     if stat.S_ISDIR(st.st_mode):
-        return f"{what} {p} is a folder, not a file"
+        return "is a directory, not a file"
     if not stat.S_ISREG(st.st_mode):
-        return f"{what} {p} is not a regular file (a device, a pipe or a socket cannot be read as data)"
+        return "is not a regular file (a device, a pipe or a socket cannot be read as data)"
     if st.st_size > max_bytes:
-        return f"{what} {p} is {_size(st.st_size)}, more than the {_size(max_bytes)} it may be"
+        return f"is {_size(st.st_size)}, more than the {_size(max_bytes)} accepted"
     if not os.access(p, os.R_OK):
-        return f"cannot read the {what} {p}: permission denied"
+        return "cannot read: permission denied"
     return None
 
 

@@ -473,6 +473,36 @@ class Scenario(Frozen):
             raise Problems(problems)
         return self
 
+    def shortened(self, days: int) -> tuple[Scenario, list[str]]:
+        """A copy that runs ``days`` days, and notes on what that leaves out.
+
+        The warm-up is cut to fit, and scheduled events and supplier disruptions after the new end
+        are left out (they cannot happen in the shorter run): what a quick ``run --days`` of a long
+        scenario means. Raises :class:`ScenarioError` if ``days`` itself is not a valid length.
+        """
+        if days == self.run.days:
+            return self, []
+        notes = []
+        data = self.model_dump(mode="python")
+        data["run"]["days"] = days
+        if self.run.warmup_days >= days:
+            data["run"]["warmup_days"] = days - 1
+            notes.append(f"warm-up ({self.run.warmup_days} days) shortened to {days - 1}")
+        late = [i for i, ev in enumerate(self.events) if ev.day >= days]
+        if late:
+            data["events"] = [e for i, e in enumerate(data["events"]) if i not in late]
+            what = ", ".join(f"{self.events[i].kind} on day {self.events[i].day}" for i in late)
+            notes.append(f"left out, after the end of the run: {what}")
+        for i, firm in enumerate(self.firms):
+            sup = firm.factory.supplier
+            if sup is not None and any(dis.day >= days for dis in sup.disruptions):
+                kept = [
+                    d for d in data["firms"][i]["factory"]["supplier"]["disruptions"] if d["day"] < days
+                ]
+                data["firms"][i]["factory"]["supplier"]["disruptions"] = kept
+                notes.append(f"left out, after the end of the run: {firm.name}'s supplier disruptions")
+        return parse_scenario(data, source="<overrides>"), notes
+
     def with_overrides(self, overrides: Mapping[str, Any]) -> Scenario:
         """A copy with values replaced by dotted path (``population.mix.gen_z``, ``firms.1.price``).
 
@@ -663,20 +693,58 @@ def parse_scenario(data: Mapping[str, Any], source: str = "<scenario>") -> Scena
     raise ScenarioError(source, problems)
 
 
+MAX_TOML_BYTES = 16 * 2**20
+"""Largest input TOML file: a scenario of 50 firms with 20 stages each is about 60 kB, and tomllib
+reads 16 MiB in about a second; anything larger is not a scenario or sweep file."""
+MAX_DEPTH = 32
+"""Deepest nesting of tables and arrays in an input file (a scenario needs 6 levels)."""
+
+
+def _depth(data: Any) -> int:
+    """Nesting depth of dicts and lists, without recursion (a hostile file can nest thousands deep)."""
+    deepest = 0
+    stack = [(data, 1)]
+    while stack:
+        node, d = stack.pop()
+        deepest = max(deepest, d)
+        if d > MAX_DEPTH:
+            break
+        if isinstance(node, dict):
+            stack.extend((v, d + 1) for v in node.values())
+        elif isinstance(node, list):
+            stack.extend((v, d + 1) for v in node)
+    return deepest
+
+
 def read_toml(path: str | Path) -> dict[str, Any]:
-    """Read a TOML file, turning a missing or malformed file into :class:`ScenarioError`."""
+    """Read a TOML file, turning a missing, malformed, huge or absurdly nested file into
+    :class:`ScenarioError`."""
+    from simulator.paths import check_input_file
+
     p = Path(path)
+    problem = check_input_file(p, MAX_TOML_BYTES)
+    if problem:
+        raise ScenarioError(str(p), [("", problem)])
     try:
         with p.open("rb") as fh:
-            return tomllib.load(fh)
+            data = tomllib.load(fh)
     except FileNotFoundError:
         raise ScenarioError(str(p), [("", "file not found")]) from None
     except IsADirectoryError:
         raise ScenarioError(str(p), [("", "is a directory, not a file")]) from None
     except tomllib.TOMLDecodeError as err:
         raise ScenarioError(str(p), [("", f"not valid TOML: {err}")]) from None
+    except RecursionError:
+        raise ScenarioError(
+            str(p), [("", f"nested too deeply (more than {MAX_DEPTH} levels of tables and arrays)")]
+        ) from None
     except (OSError, UnicodeDecodeError) as err:
         raise ScenarioError(str(p), [("", f"cannot read: {err}")]) from None
+    if _depth(data) > MAX_DEPTH:
+        raise ScenarioError(
+            str(p), [("", f"nested too deeply (more than {MAX_DEPTH} levels of tables and arrays)")]
+        )
+    return data
 
 
 def load_scenario(path: str | Path) -> Scenario:

@@ -25,14 +25,13 @@ from __future__ import annotations
 import os
 import tempfile
 import weakref
+from enum import IntEnum
 from pathlib import Path
 
 import numpy as np
 import pandas as pd
 import pyarrow as pa
 import pyarrow.parquet as pq
-
-from enum import IntEnum
 
 
 class EventKind(IntEnum):
