@@ -51,6 +51,13 @@ def check_scenario_data(
     except ScenarioError as e:
         return e.lines(), ""
     problems = [ScenarioError(source, [p]).lines()[0] for p in input_file_problems(spec)]
+    if not problems and spec.network.kind == "edge_list" and spec.network.path:
+        from simulator.market.social import read_edge_list
+
+        try:  # the file's content too: a bad line is found now, not when a run starts
+            read_edge_list(spec.network.path, spec.population.size)
+        except ScenarioError as e:
+            problems += [f"{source}: network.path: {line}" for line in e.lines()]
     est = run_estimate(spec)
     try:
         check_fits(est, source, "run.days", allow_large)

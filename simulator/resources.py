@@ -73,10 +73,11 @@ BUILD_EDGE_SECONDS = 1e-6
 """Per link of a Watts-Strogatz network at the start."""
 BUILD_EDGE_SECONDS_NETWORKX = 4e-6
 """Per link of a Barabasi-Albert network (networkx) at the start."""
-TASK_BYTES = 60e3
-"""Per run of a sweep in the main process: its scenario, task and future until it is done."""
-VALIDATE_SECONDS = 3e-3
-"""Per run of a sweep: building and validating its scenario before the first run starts."""
+TASK_BYTES = 24e3
+"""Per run of a sweep in the main process: its task and scenario (16 kB measured with two
+replications per scenario), its future and its place in the pool's queue until it is done."""
+VALIDATE_SECONDS = 1e-3
+"""Per run of a sweep: its scenario built and validated, twice (0.46 ms each, measured)."""
 
 
 @dataclass(frozen=True)
@@ -107,6 +108,14 @@ class Estimate:
     seconds_per_day: float = 0.0
     parts: dict[str, float] = field(default_factory=dict)
     """Memory by part, largest first in :meth:`describe`."""
+    drivers: dict[str, str] = field(default_factory=dict)
+    """The input field that sets each part's size (and "time" for the wall time)."""
+
+    def driver(self, what: str) -> str | None:
+        """The field that drives ``what``: "memory" (its largest part) or "time"."""
+        if what == "memory" and self.parts:
+            return self.drivers.get(max(self.parts, key=lambda k: self.parts[k]))
+        return self.drivers.get(what)
 
     def describe(self) -> str:
         """``about 1.2 GiB and 3 min`` with the largest parts of the memory."""
@@ -177,12 +186,22 @@ def run_estimate(
     orders_per_day = orders / max(d, 1)
     checks = ORDER_CHECK_SECONDS * orders_per_day * d * d / 2
     build = BUILD_CONSUMER_SECONDS * n + link_seconds * links
+    consumer_days = CONSUMER_DAY_SECONDS * n * d
+    drivers = {
+        "consumers": "population.size",
+        "network": "network.path" if scenario.network.kind == "edge_list" else "network.k",
+        "order books": "population.size",
+        "daily tables": "run.days",
+        "event counts": "run.days",
+        "time": "population.size" if consumer_days > d * DAY_SECONDS * 10 else "run.days",
+    }
     return Estimate(
         memory_bytes=BASE_BYTES + sum(parts.values()),
         seconds=build + d * per_day + checks,
         what=f"a run of {d:,} days x {n:,} consumers",
         seconds_per_day=per_day,
         parts=parts,
+        drivers=drivers,
     )
 
 
@@ -231,20 +250,26 @@ class ResourceError(ScenarioError):
     """A run or sweep this machine cannot do: it names the file, the field and what it would take."""
 
 
-def fit_problems(est: Estimate, machine: Machine | None = None) -> list[str]:
-    """Why ``est`` does not fit this machine (empty when it does)."""
+def fit_problems(est: Estimate, machine: Machine | None = None) -> list[tuple[str, str]]:
+    """Why ``est`` does not fit this machine, as ("memory" or "time", message); empty if it fits."""
     m = machine or this_machine()
     out = []
     if est.memory_bytes > m.memory_available:
         out.append(
-            f"{est.what} needs about {human_bytes(est.memory_bytes)} of memory "
-            f"({est.breakdown()}); this machine has {human_bytes(m.memory_available)} available "
-            f"of {human_bytes(m.memory_total)}"
+            (
+                "memory",
+                f"{est.what} needs about {human_bytes(est.memory_bytes)} of memory "
+                f"({est.breakdown()}); this machine has {human_bytes(m.memory_available)} available "
+                f"of {human_bytes(m.memory_total)}",
+            )
         )
     if est.seconds > MAX_SECONDS:
         out.append(
-            f"{est.what} would take about {human_time(est.seconds)} on this machine "
-            f"(more than the {human_time(MAX_SECONDS)} allowed without --allow-large)"
+            (
+                "time",
+                f"{est.what} would take about {human_time(est.seconds)} on this machine "
+                f"(more than the {human_time(MAX_SECONDS)} allowed without --allow-large)",
+            )
         )
     return out
 
@@ -252,12 +277,13 @@ def fit_problems(est: Estimate, machine: Machine | None = None) -> list[str]:
 def check_fits(
     est: Estimate, source: str, field_path: str, allow: bool = False, machine: Machine | None = None
 ) -> None:
-    """Raise :class:`ResourceError` for ``source``'s ``field_path`` unless ``est`` fits (or ``allow``).
+    """Raise :class:`ResourceError` for ``source`` unless ``est`` fits (or ``allow``).
 
     Args:
         est: the estimate.
         source: the file (or option) the work comes from, for the message.
-        field_path: the field that sets the size (``run.days``, ``design.points``).
+        field_path: the field named when the estimate does not say which drives the excess (an
+            option such as ``--days`` given instead of the file's field is named this way too).
         allow: the user passed ``--allow-large``: never refuse.
         machine: the machine to fit (default: this one, now).
     """
@@ -266,7 +292,13 @@ def check_fits(
     problems = fit_problems(est, machine)
     if problems:
         hint = "; make it smaller, or pass --allow-large to run it anyway"
-        raise ResourceError(source, [(field_path, p + hint) for p in problems])
+        named = []
+        for what, msg in problems:
+            path = est.driver(what) or field_path
+            if path == "run.days" and field_path.startswith("--"):
+                path = field_path  # the option that set the days
+            named.append((path, msg + hint))
+        raise ResourceError(source, named)
 
 
 def max_input_bytes(per_file_byte: float, machine: Machine | None = None) -> int:

@@ -167,6 +167,29 @@ def _ours(folder: Path) -> set[str]:
     return {LOCK, MARKER}
 
 
+def _refuse_foreign(folder: Path, kind: str) -> None:
+    """Raise unless ``folder`` is empty or marketsim's own folder of ``kind``."""
+    present = {p.name for p in folder.iterdir()} - _ours(folder)
+    present = {n for n in present if not (n.startswith(".") and n.endswith(".tmp"))}
+    found = _marker_kind(folder)
+    if present and found is None:
+        if "manifest.json" in present:
+            raise OutputFolderError(
+                f"{folder / 'manifest.json'}: damaged or not marketsim's (it cannot be read as a "
+                f"manifest); this folder cannot be resumed or reused: choose a new folder with --out "
+                f"(the files here are left as they are)"
+            )
+        sample = ", ".join(sorted(present)[:3])
+        raise OutputFolderError(
+            f"{folder}: holds files that are not a marketsim {kind} ({sample}); "
+            f"choose another --out (nothing there was changed)"
+        )
+    if found is not None and found != kind:
+        raise OutputFolderError(
+            f"{folder}: holds a marketsim {found}, not a {kind}; choose another --out"
+        )
+
+
 @contextmanager
 def claim_folder(folder: Path, kind: str) -> Iterator[Path]:
     """Create or reopen ``folder`` to write a ``kind`` of output, holding its lock throughout.
@@ -190,6 +213,8 @@ def claim_folder(folder: Path, kind: str) -> Iterator[Path]:
     if folder.exists() and not folder.is_dir():
         raise OutputFolderError(f"{folder}: exists and is not a folder; choose another --out")
     created = not folder.exists()
+    if not created:
+        _refuse_foreign(folder, kind)  # before the lock: a user's folder is left as it was found
     try:
         folder.mkdir(parents=True, exist_ok=True)
     except OSError as e:
@@ -212,19 +237,7 @@ def claim_folder(folder: Path, kind: str) -> Iterator[Path]:
         ) from None
     wrote = False
     try:
-        present = {p.name for p in folder.iterdir()} - _ours(folder)
-        present = {n for n in present if not (n.startswith(".") and n.endswith(".tmp"))}
-        found = _marker_kind(folder)
-        if present and found is None:
-            sample = ", ".join(sorted(present)[:3])
-            raise OutputFolderError(
-                f"{folder}: holds files that are not a marketsim {kind} ({sample}); "
-                f"choose another --out (nothing there was changed)"
-            )
-        if found is not None and found != kind:
-            raise OutputFolderError(
-                f"{folder}: holds a marketsim {found}, not a {kind}; choose another --out"
-            )
+        _refuse_foreign(folder, kind)  # again, now that no other writer can change it
         if kind in ("run", "factory") and is_run_folder(folder):
             raise OutputFolderError(
                 f"{folder}: already holds a run (manifest.json); choose another --out"

@@ -70,14 +70,14 @@ def load(folder: Path) -> Loaded:
     mpath, ipath = folder / "manifest.json", folder / "index.parquet"
     if not mpath.exists():
         raise NotAnExperiment(f"{folder}: no manifest.json (not an experiment folder)")
-    if not ipath.exists():
-        raise NotAnExperiment(f"{folder}: no index.parquet (unfinished; run it again with --resume)")
     try:
         manifest = json.loads(mpath.read_text())
     except (OSError, ValueError) as e:
         raise NotAnExperiment(
             f"{mpath}: damaged ({e}); the experiment cannot be told: run it again into a new folder"
         ) from None
+    if not ipath.exists():
+        raise NotAnExperiment(f"{folder}: no index.parquet (unfinished; run it again with --resume)")
     try:
         index = pd.read_parquet(ipath)
     except Exception as e:  # pyarrow raises several types for a damaged file
