@@ -79,6 +79,9 @@ def _terminate(signum: int, frame: Any) -> None:
     raise KeyboardInterrupt
 
 
+INTERRUPTED = "interrupted: finished files are kept; a sweep or compare continues with --resume"
+
+
 def main() -> None:
     """Entry point: run the app, turning unexpected errors into exit code 1 with a short message."""
     try:
@@ -87,10 +90,12 @@ def main() -> None:
         pass
     try:
         app(standalone_mode=True)
-    except SystemExit:
+    except SystemExit as e:
+        if e.code == 130:  # typer turns Ctrl-C (and our SIGTERM) into exit 130 without a word
+            err.print(INTERRUPTED, highlight=False)
         raise
     except KeyboardInterrupt:
-        err.print("interrupted: finished files are kept; a sweep continues with --resume")
+        err.print(INTERRUPTED, highlight=False)
         sys.exit(130)
     except Exception as e:
         typer.echo(f"internal error: {type(e).__name__}: {e}", err=True)
