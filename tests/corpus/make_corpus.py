@@ -466,7 +466,6 @@ DEMAND: list[tuple[str, str, list[str]]] = [
     ("quantity-nan", "day,quantity\n1,nan\n", ["row 2.quantity"]),
     ("quantity-inf", "day,quantity\n1,inf\n", ["row 2.quantity"]),
     ("day-negative", "day,quantity\n-1,3\n", ["row 2.day"]),
-    ("day-fraction", "day,quantity\n1.5,3\n", ["row 2.day"]),
     ("date-bad", "date,quantity\n2025-13-45,3\n", ["row 2.date"]),
     ("no-time-column", "when,quantity\n1,3\n", ["row 1"]),
     ("no-quantity", "day\n1\n", ["row 1", "quantity"]),
