@@ -79,9 +79,9 @@ SCENARIOS: list[tuple[str, dict[str, Any], list[str]]] = [
     ),
     ("material-cost-inf", {"firms.0.factory.material_cost": INF}, ["firms.0.factory.material_cost"]),
     (
-        "holding-cost-nan",
-        {"firms.1.factory.holding_cost_per_day": NAN},
-        ["firms.1.factory.holding_cost_per_day"],
+        "holding-rate-nan",
+        {"firms.1.factory.holding_rate_per_year": NAN},
+        ["firms.1.factory.holding_rate_per_year"],
     ),
     (
         "demand-shift-inf",
