@@ -78,15 +78,18 @@ def write_event_figures(
     Returns:
         The paths written (none when no scandal was scheduled).
     """
-    from simulator.results import atomic_write
+    from simulator.paths import unique_slugs
+    from simulator.results import atomic_write, safe_path
 
     written = []
-    for firm in dict.fromkeys(ev.firm for ev in events if ev.kind == "scandal" and ev.firm):
+    struck = list(dict.fromkeys(ev.firm for ev in events if ev.kind == "scandal" and ev.firm))
+    file_names = unique_slugs(struck, fallback="firm")  # a firm's name never becomes a path as it is
+    for firm in struck:
         days = ", ".join(str(ev.day) for ev in events if ev.kind == "scandal" and ev.firm == firm)
         fig = boycott_figure(
             market, timeseries, firm, title=f"Boycott of {firm} (scandal on day {days})"
         )
-        path = folder / "figures" / f"boycott_{firm}.png"
+        path = safe_path(folder, "figures", f"boycott_{file_names[firm]}.png")
 
         def save(p: Path, fig: Figure = fig) -> None:
             fig.savefig(p, dpi=100, format="png")
