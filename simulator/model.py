@@ -37,6 +37,7 @@ Randomness comes from named streams of one :class:`numpy.random.SeedSequence` (:
 from __future__ import annotations
 
 from functools import partial
+from pathlib import Path
 from typing import Any
 
 import mesa
@@ -89,6 +90,9 @@ class MarketModel(mesa.Model):
             scenario's ``run.seed``.
         agents: create one :class:`Consumer` agent per row (views for Mesa tools); the simulation
             itself does not need them, so very large benchmark runs may switch them off.
+        event_rows: keep the consumer event log's rows (True: streamed to a temporary Parquet file;
+            a path: streamed to that file, complete after ``event_log.close()``; False: daily counts
+            only, all that demand sensing and the market figures read).
     """
 
     def __init__(
@@ -97,6 +101,7 @@ class MarketModel(mesa.Model):
         *,
         seed: int | np.random.SeedSequence | None = None,
         agents: bool = True,
+        event_rows: bool | str | Path = True,
     ) -> None:
         self.streams = Streams(scenario.run.seed if seed is None else seed)
         super().__init__(rng=self.streams.get("mesa"))
@@ -106,8 +111,9 @@ class MarketModel(mesa.Model):
         self.firms = [build_firm(i, f, self.env, self.streams) for i, f in enumerate(scenario.firms)]
         for firm in self.firms:
             firm.defect_escape_per_quality_gap = scenario.social.defect_rate_per_quality_gap
-        self.event_log = EventLog(len(self.firms))
-        """Every consumer event (always kept: the feed firms' demand sensing reads)."""
+        spill = None if isinstance(event_rows, bool) else event_rows
+        self.event_log = EventLog(len(self.firms), keep_rows=event_rows is not False, spill=spill)
+        """Every consumer event: daily counts (the feed firms' demand sensing reads) and the rows."""
         self.population = Population(
             scenario.population,
             len(self.firms),

@@ -200,13 +200,16 @@ def write_event_figures(
     Returns:
         The paths written (none when no scandal or virtuous act took place).
     """
-    from simulator.results import atomic_write
+    from simulator.paths import unique_slugs
+    from simulator.results import atomic_write, safe_path
 
     last = int(market["day"].max()) if len(market) else -1
     written = []
     for kind, name in (("scandal", "boycott"), ("virtue", "buycott")):
         happened = [ev for ev in events if ev.kind == kind and ev.firm and ev.day <= last]
-        for firm in dict.fromkeys(ev.firm for ev in happened if ev.firm):
+        struck = list(dict.fromkeys(ev.firm for ev in happened if ev.firm))
+        file_names = unique_slugs(struck, fallback="firm")  # a name never becomes a path as it is
+        for firm in struck:
             days = [ev.day for ev in happened if ev.firm == firm]
             when = ", ".join(str(d) for d in days)
             if name == "boycott":
@@ -215,7 +218,7 @@ def write_event_figures(
             else:
                 title = f"Buycott of {firm} (virtuous act on day {when})"
                 fig = buycott_figure(market, timeseries, firm, title=title)
-            path = folder / "figures" / f"{name}_{_file_part(firm)}.png"
+            path = safe_path(folder, "figures", f"{name}_{file_names[firm]}.png")
 
             def save(p: Path, fig: Figure = fig) -> None:
                 fig.savefig(p, dpi=100, format="png")
@@ -223,9 +226,3 @@ def write_event_figures(
             atomic_write(path, save)
             written.append(path)
     return written
-
-
-def _file_part(name: str) -> str:
-    """A firm name made safe for a file name (letters, digits, ``-`` and ``_``)."""
-    safe = "".join(c if c.isalnum() or c in "-_" else "_" for c in name)
-    return safe.strip("._") or "firm"

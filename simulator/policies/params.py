@@ -12,7 +12,9 @@ from __future__ import annotations
 
 from typing import Annotated, Literal
 
-from pydantic import BaseModel, ConfigDict, Field, model_validator
+from pydantic import Field, model_validator
+
+from simulator.schema import StrictModel
 
 DecisionMode = Literal["rules", "data", "ai", "cobot"]
 """Who decides: ``rules`` (fixed rules of thumb), ``data`` (statistical forecast and a target
@@ -35,8 +37,8 @@ SignalKind = Literal[
 own order desk's)."""
 
 
-class _Params(BaseModel):
-    model_config = ConfigDict(extra="forbid", frozen=True)
+class _Params(StrictModel):
+    """Frozen, unknown keys rejected, finite numbers of bounded size (:mod:`simulator.schema`)."""
 
 
 class CxBuffer(_Params):
