@@ -139,6 +139,11 @@ class TraitOverrides(Frozen):
     customisation_preference: Annotated[float, Field(ge=0.0, le=10.0)] | None = None
     loyalty: Annotated[float, Field(ge=0.0, le=10.0)] | None = None
     boycott_propensity: Share | None = None
+    """Chance of joining a boycott at once on learning of a scandal of the reference magnitude."""
+    boycott_sympathy: Share | None = None
+    """Chance of sympathising with that boycott (sympathisers may join later, pushed by peers)."""
+    boycott_mean_days: Annotated[float, Field(gt=0.0, le=36500.0)] | None = None
+    """Mean days a boycotter keeps the boycott up (a constant daily hazard of giving up)."""
     buycott_propensity: Share | None = None
     support_rate: Share | None = None
     """Daily chance that a strongly aligned buycotter buys only to support the firm."""
@@ -190,10 +195,19 @@ class Population(Frozen):
     """Mean days between two needs for the product (exponential)."""
     retry_days: Annotated[float, Field(gt=0.0, le=365.0)] = 7.0
     """Mean days before a consumer who went without looks again."""
-    reference_price: PositiveFloat = 100.0
-    """The price that utilities are measured against (price enters as price / reference_price)."""
-    purchase_constant: float = 3.5
-    """Utility of buying at all (alternative-specific constant of the products vs not buying)."""
+    reference_price: Annotated[float, Field(gt=0.0, le=1e9)] = 100.0
+    """The price that utilities are measured against (price enters as price / reference_price - 1)."""
+    purchase_constant: Annotated[float, Field(ge=-100.0, le=100.0)] = -1.5
+    """Utility of buying at the reference price an offer that is average in every other respect,
+    against not buying (calibrated so that about a quarter of shopping occasions in
+    ``scenarios/baseline.toml`` end without a purchase: an assumption)."""
+    reference_ethics: Annotated[float, Field(gt=0.0, lt=1.0)] = 0.4
+    """Ethics score (0-1) of the conventional product consumers compare a firm with: a firm at this
+    score earns no share of anyone's willingness to pay for values (``simulator/data``)."""
+    brand_taste_sd: Annotated[float, Field(ge=0.0, le=10.0)] | None = None
+    """Spread (price units) of each consumer's lasting taste for each firm's brand; None: the
+    calibrated default in ``simulator/data/generations.toml``, 0: products differ only in their
+    attributes."""
 
 
 COMPLETE_GRAPH_MAX = 5_000
@@ -232,19 +246,25 @@ class Social(Frozen):
     enabled: bool = True
     """False switches off every social effect: no posts, awareness, boycotts or peer terms."""
     positive_weight: NonNegFloat = 0.02
-    """Perceived-reputation gain (0-1 scale) from one positive post by a neighbour."""
+    """Perceived-reputation gain (0-1 scale) from one positive post by a neighbour (assumption; how
+    much perceived reputation moves orders is calibrated: ``simulator/data/generations.toml``)."""
     negative_weight: NonNegFloat = 0.05
-    """Perceived-reputation loss from one negative post (negative word of mouth weighs more)."""
+    """Perceived-reputation loss from one negative post (assumption: negative word of mouth weighs
+    more, about 2.5 times)."""
     values_weight: NonNegFloat = 0.03
-    """Perceived-reputation change from one values post (protest or support) by a neighbour."""
+    """Perceived-reputation change from one values post (protest or support) by a neighbour
+    (assumption)."""
     reputation_reversion: Share = 0.02
-    """Daily pull of each perceived reputation back toward the firm's public reputation."""
-    peer_purchase_weight: NonNegFloat = 0.5
-    """Utility of the share of neighbours who bought the offer's firm recently."""
+    """Daily pull of each perceived reputation back toward the firm's public reputation
+    (assumption: a post's effect halves in about five weeks)."""
+    peer_purchase_weight: Annotated[float, Field(ge=0.0, le=10.0)] = 0.1
+    """Value (price units) of all of one's neighbours having bought the offer's firm recently
+    (scaled by the share who did; assumption: social proof worth up to a tenth of the price)."""
     recent_days: Annotated[float, Field(gt=0.0, le=365.0)] = 30.0
     """How long a purchase counts as recent for neighbours."""
     media_rate: Annotated[float, Field(ge=0.0, le=10.0)] = 0.03
-    """Daily hazard of learning of a firm's scandal or virtuous act from the media (Bass p)."""
+    """Daily hazard of learning of a firm's scandal or virtuous act from the media (Bass p; with
+    ``peer_awareness_rate`` it makes 99% aware within three weeks, as in Korea 2019)."""
     media_decay_days: Annotated[float, Field(gt=0.0)] = 14.0
     """Mean life of the media coverage: the media hazard decays as exp(-t / this)."""
     peer_awareness_rate: Annotated[float, Field(ge=0.0, le=10.0)] = 0.38
@@ -253,9 +273,14 @@ class Social(Frozen):
     """Days a scandal or virtuous act stays a live issue (awareness spreads, consumers can join)."""
     reference_magnitude: PositiveFloat = 0.3
     """An event of this magnitude moves consumers with the full calibrated propensity."""
-    peer_boycott_rate: Annotated[float, Field(ge=0.0, le=10.0)] = 0.2
-    """Daily hazard of joining, times susceptibility and the share of neighbours taking a stand."""
-    mean_boycott_days: Annotated[float, Field(gt=0.0)] = 60.0
+    peer_boycott_rate: Annotated[float, Field(ge=0.0, le=10.0)] = 0.5
+    """Daily hazard of joining, times susceptibility and the share of neighbours taking a stand
+    (fitted to Korea 2019: participation rose about 7 points a week in the first weeks)."""
+    mean_boycott_days: Annotated[float, Field(gt=0.0, le=36500.0)] | None = None
+    """Mean days a boycott lasts, for everyone; None: by generation, from the Korean boycott's decay
+    (``simulator/data/generations.toml``)."""
+    mean_buycott_days: Annotated[float, Field(gt=0.0, le=36500.0)] = 60.0
+    """Mean days a buycott lasts (assumption: the enthusiasm after a virtuous act fades in months)."""
     never_return_share: Share = 0.36
     scandal_reputation_factor: Share = 0.5
     """A scandal of magnitude m lowers the firm's public reputation by m x this."""

@@ -202,8 +202,10 @@ def print_kpis(summary: dict[str, Any]) -> None:
         gens.add_row(name, *[fmt(v, True) for v in k["market_share_by_generation"].values()])
     out.print(gens)
     m = summary["market"]
+    causes = m.get("went_without_by_cause") or {}
+    why = ", ".join(f"{c} {fmt(v, True)}" for c, v in causes.items() if v)
     out.print(
         f"{m['consumers']:,} consumers, {m['days']} days (warm-up {m['warmup_days']}); "
-        f"went without: {fmt(m['no_purchase_share'], True)}",
+        f"went without: {fmt(m['no_purchase_share'], True)}" + (f" ({why})" if why else ""),
         highlight=False,
     )

@@ -64,9 +64,53 @@ class EventKind(IntEnum):
     """The consumer learns of a scandal or a virtuous act of the firm; value = 1 from the media,
     0 from peers."""
     WENT_WITHOUT = 12
-    """A consumer with a need bought nothing today; firm = -1; value = NaN."""
+    """A consumer with a need bought nothing today; firm = -1; value = the cause (an index into
+    :data:`WENT_WITHOUT_CAUSES`)."""
     BUYCOTT_LEAVE = 13
     """The consumer stops favouring the firm; value = NaN."""
+    BOYCOTT_ANNOUNCE = 14
+    """The consumer declares in public that they boycott the firm (the post that goes with a
+    private BOYCOTT_JOIN, also logged as POST_VALUES -1); value = NaN."""
+    BUYCOTT_ANNOUNCE = 15
+    """The consumer declares in public that they favour the firm after a virtuous act; value = NaN."""
+    LOST_TO_QUOTE = 16
+    """A shopper who would have bought from the firm had it quoted standard delivery, on the same
+    draw, but bought elsewhere or went without: a sale lost to the firm's delivery quote; value =
+    the days quoted."""
+
+    @property
+    def visibility(self) -> str:
+        """Who can see events of this kind: ``"public"`` (anyone: posts and announcements),
+        ``"own"`` (only the firm concerned: its own order desk) or ``"private"`` (no firm: decisions
+        and knowledge inside consumers' heads, and the model's counterfactuals)."""
+        return _VISIBILITY[self]
+
+
+_VISIBILITY: dict[EventKind, str] = {
+    EventKind.PURCHASE: "own",
+    EventKind.WAIT: "own",
+    EventKind.CANCEL: "own",
+    EventKind.DELIVERY: "own",
+    EventKind.SUPPORT_PURCHASE: "own",
+    EventKind.POST_POSITIVE: "public",
+    EventKind.POST_NEGATIVE: "public",
+    EventKind.POST_VALUES: "public",
+    EventKind.BOYCOTT_ANNOUNCE: "public",
+    EventKind.BUYCOTT_ANNOUNCE: "public",
+    EventKind.BOYCOTT_JOIN: "private",
+    EventKind.BOYCOTT_LEAVE: "private",
+    EventKind.BUYCOTT_JOIN: "private",
+    EventKind.BUYCOTT_LEAVE: "private",
+    EventKind.AWARE: "private",
+    EventKind.WENT_WITHOUT: "private",
+    EventKind.LOST_TO_QUOTE: "private",
+}
+
+WENT_WITHOUT_CAUSES: tuple[str, ...] = ("choice", "delivery", "boycott")
+"""Causes of going without, coded 0, 1, 2 in a WENT_WITHOUT event's value: the consumer preferred
+not to buy at the offered prices and values (``choice``); they would have bought had every firm
+quoted standard delivery (``delivery``: a quote too long, or later a stock-out); they would have
+bought from a firm they boycott (``boycott``, tried first)."""
 
 
 N_KINDS = len(EventKind)

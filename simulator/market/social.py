@@ -129,6 +129,12 @@ def neighbour_share(
         rows: compute only these consumers' shares (default: everyone).
     """
     x = flags.astype(np.float64)
+    n = adj.shape[0]
+    if n > 1 and adj.nnz == n * (n - 1):
+        # a complete graph: everyone's neighbours are everyone else (O(n), not O(n^2))
+        total = x.sum(axis=0)
+        own = x if rows is None else x[rows]
+        return (total - own) * (1.0 / (n - 1))
     if rows is not None and len(rows) * 8 < adj.shape[0]:
         counts = np.asarray(adj[rows] @ x)  # few rows: copy just those
         deg = degree[rows]
