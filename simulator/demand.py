@@ -41,15 +41,22 @@ def _to_int(text: str) -> int:
     return int(value)
 
 
-def load_demand_csv(path: str | Path, variants: tuple[str, ...] = ("standard",)) -> pd.DataFrame:
+def load_demand_csv(path: str | Path, variants: tuple[str, ...] | None = ("standard",)) -> pd.DataFrame:
     """Read and check a demand file (see the module docstring); raise :class:`DemandError`.
 
     Columns: ``date`` (YYYY-MM-DD) or ``day`` (integer >= 0), ``quantity`` (integer >= 0), optional
     ``variant`` (a name from ``variants`` or its index; default the first) and ``patience_days``
     (>= 0). Rows are numbered as lines in the file, the header being row 1.
     """
+    from simulator.paths import check_input_file
+    from simulator.resources import DEMAND_BYTES_PER_FILE_BYTE, max_input_bytes
+    from simulator.schema import MAX_DAYS, MAX_MAGNITUDE
+
     p = Path(path)
     source = str(p)
+    problem = check_input_file(p, max_input_bytes(DEMAND_BYTES_PER_FILE_BYTE))
+    if problem:
+        raise DemandError(source, [("", problem)])
     try:
         text = p.read_text(encoding="utf-8-sig")
     except FileNotFoundError:
@@ -69,13 +76,17 @@ def load_demand_csv(path: str | Path, variants: tuple[str, ...] = ("standard",))
         missing.insert(0, "date or day")
     if missing:
         raise DemandError(source, [("row 1", f"missing column {' and '.join(missing)}")])
+    repeated = sorted({h for h in header if header.count(h) > 1})
+    if repeated:
+        raise DemandError(source, [("row 1", f"column {repeated[0]!r} appears more than once")])
     known = {"date", "day", "quantity", "variant", "patience_days"}
     unknown = [h for h in header if h not in known]
     if unknown:
         raise DemandError(source, [("row 1", f"unknown column {unknown[0]!r} (known: {sorted(known)})")])
     col = {h: i for i, h in enumerate(header)}
     time_col = "date" if "date" in col else "day"
-    names = {v: i for i, v in enumerate(variants)}
+    # variants None: any name is accepted (``marketsim check`` of a file without its firm)
+    names = {v: i for i, v in enumerate(variants or ())}
     days: list[int] = []
     dates: list[date] = []
     out_variant: list[int] = []
@@ -104,6 +115,9 @@ def load_demand_csv(path: str | Path, variants: tuple[str, ...] = ("standard",))
                 if d < 0:
                     problems.append((f"row {n}.day", f"must be >= 0, got {d}"))
                     continue
+                if d > MAX_DAYS:
+                    problems.append((f"row {n}.day", f"must be at most {MAX_DAYS:,}, got {d:,}"))
+                    continue
                 days.append(d)
         except ValueError:
             what = "a date (YYYY-MM-DD)" if time_col == "date" else "a whole number of days"
@@ -117,10 +131,15 @@ def load_demand_csv(path: str | Path, variants: tuple[str, ...] = ("standard",))
         if q < 0:
             problems.append((f"row {n}.quantity", f"must be >= 0, got {q}"))
             continue
+        if q > MAX_MAGNITUDE:
+            problems.append((f"row {n}.quantity", f"must be at most {MAX_MAGNITUDE:.0e}, got {q:g}"))
+            continue
         v = 0
         if cell.get("variant"):
             name = cell["variant"]
-            if name in names:
+            if variants is None:
+                v = names.setdefault(name, len(names))
+            elif name in names:
                 v = names[name]
             elif name.isdigit() and int(name) < len(variants):
                 v = int(name)
@@ -135,7 +154,7 @@ def load_demand_csv(path: str | Path, variants: tuple[str, ...] = ("standard",))
                 pat = float(cell["patience_days"])
             except ValueError:
                 pat = -1.0
-            if not pat >= 0:
+            if not 0 <= pat <= MAX_MAGNITUDE:  # a finite number (leave it out for no limit)
                 problems.append(
                     (f"row {n}.patience_days", f"{cell['patience_days']!r} is not a number >= 0")
                 )

@@ -124,8 +124,9 @@ _ENTRIES: tuple[Entry, ...] = (
         "lost_sales",
         "lost sales",
         "cost",
-        "Units consumers did not buy from the firm because of its delivery quote (they bought "
-        "elsewhere or went without); market runs only.",
+        "Units consumers did not buy from the firm because of its delivery: its quote kept them "
+        "away (they would have bought at standard delivery, on the same random draw) or they met "
+        "a stock-out at booking and switched or went without; market runs only.",
         "units",
     ),
     Entry(
@@ -491,7 +492,24 @@ _ENTRIES: tuple[Entry, ...] = (
         "market_share",
         "market share",
         "market",
-        "The firm's units ordered over all firms' units.",
+        "The firm's consumption orders (one unit each) over all firms' consumption orders; orders "
+        "placed only to support a firm are counted apart (support_orders), so the shares sum to 1.",
+        "share",
+        proportion=True,
+    ),
+    Entry(
+        "support_orders",
+        "support orders",
+        "market",
+        "Orders placed only to support the firm after a virtuous act ('sending one's soul'): "
+        "no consumption, the buyer's need unchanged.",
+        "orders",
+    ),
+    Entry(
+        "support_share",
+        "support share",
+        "market",
+        "The firm's support orders over all its orders.",
         "share",
         proportion=True,
     ),
@@ -510,6 +528,27 @@ _ENTRIES: tuple[Entry, ...] = (
         "Shopping occasions that ended without a purchase.",
         "share",
         proportion=True,
+    ),
+    Entry(
+        "went_without_by_cause",
+        "went without, by cause",
+        "market",
+        "Shopping occasions that ended without a purchase, by cause, over all occasions: boycott "
+        "(the shopper would have bought from a firm they boycott), delivery (they would have bought "
+        "had every firm quoted standard delivery), choice (no offer was worth its price to them); "
+        "found on the shopper's own random draw.",
+        "share",
+        proportion=True,
+    ),
+    Entry(
+        "meaning_out",
+        "meaning out",
+        "market",
+        "Counts of consumers acting on their values: values posts, boycott and buycott joins "
+        "(private) and announcements (public), boycott leaves, support purchases; and per firm the "
+        "peak shares of consumers boycotting it (in all and in public) and the share never "
+        "returning at the end.",
+        "events",
     ),
 )
 

@@ -511,7 +511,12 @@ def write_report(folder: Path) -> tuple[Path, Path]:
     text = "\n".join(md)
     atomic_write(md_path, lambda p: _write_text(p, text))
 
-    env = Environment(loader=PackageLoader("simulator", "templates"), autoescape=select_autoescape())
+    # autoescape every template: select_autoescape() alone misses "report.html.j2" (it looks at the
+    # last suffix), and a firm or sweep name may hold markup
+    env = Environment(
+        loader=PackageLoader("simulator", "templates"),
+        autoescape=select_autoescape(enabled_extensions=("html", "htm", "xml", "j2"), default=True),
+    )
     import markupsafe
 
     def md_inline(s: str) -> markupsafe.Markup:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from pathlib import Path
 from typing import Annotated, Any
 
@@ -15,8 +16,8 @@ from rich.progress import (
     TimeRemainingColumn,
 )
 
-from simulator.cli.common import app, default_out, err, fail_input
-from simulator.scenario import ScenarioError, load_scenario
+from simulator.cli.common import AllowLargeOpt, app, default_out, err, estimate_note, fail_input
+from simulator.scenario import ScenarioError, load_scenario, strip_controls
 
 
 def _experiment_progress(label: str) -> tuple[Progress, Any]:
@@ -50,11 +51,9 @@ def _run_experiment(
     from simulator.experiments.executors import ExecutorUnavailable, open_executor
     from simulator.report import write_report
 
-    if executor not in ("process", "sequential", "dask"):
-        fail_input([f"--executor: choose process, sequential or dask (got {executor!r})"])
-    if scheduler and executor != "dask":
-        fail_input(["--scheduler: only used with --executor dask"])
-    bar, task = _experiment_progress(exp.spec.name)
+    if exp.estimate is not None:
+        estimate_note(exp.estimate)
+    bar, task = _experiment_progress(strip_controls(exp.spec.name))
     failed = 0
 
     def on_start(todo: int, done: int) -> None:
@@ -86,6 +85,23 @@ def _run_experiment(
         n = len(outcome.failed)
         typer.echo(f"{n} runs failed (see {out_dir / 'failed'}); --resume retries them", err=True)
         raise typer.Exit(1)
+
+
+def _check_executor(executor: str, scheduler: str | None) -> None:
+    if executor not in ("process", "sequential", "dask"):
+        fail_input([f"--executor: choose process, sequential or dask (got {executor!r})"])
+    if scheduler is not None and executor != "dask":
+        fail_input(["--scheduler: only used with --executor dask"])
+    if scheduler is not None and not re.fullmatch(
+        r"(tcp|tls|inproc|ucx)://[^\s/]+(:\d{1,5})?", scheduler
+    ):
+        fail_input([f"--scheduler: give an address such as tcp://HOST:PORT (got {scheduler!r})"])
+
+
+def _workers(executor: str, workers: int | None) -> int:
+    import os
+
+    return 1 if executor == "sequential" else (workers or os.cpu_count() or 1)
 
 
 ExecutorOpt = Annotated[str, typer.Option(help="Where runs are computed: process, sequential or dask.")]
@@ -123,6 +139,7 @@ def compare(
         ),
     ] = False,
     trials: Annotated[int, typer.Option(min=1, help="With --tune: candidates per policy.")] = 12,
+    allow_large: AllowLargeOpt = False,
 ) -> None:
     """Compare policies on one firm with paired replications (common random numbers)."""
     from simulator.experiments.design import compare_experiment
@@ -131,6 +148,7 @@ def compare(
     if not names:
         fail_input(["--policies: name at least one policy"])
     chosen: list[Any] = list(names)
+    _check_executor(executor, scheduler)
     if tune:
         from simulator.cli.tune import _inputs, run_tuning
 
@@ -144,7 +162,17 @@ def compare(
     try:
         spec = load_scenario(scenario)
         root = spec.run.seed if seed is None else seed
-        exp = compare_experiment(scenario, chosen, firm, replications, root, days, warmup)
+        exp = compare_experiment(
+            scenario,
+            chosen,
+            firm,
+            replications,
+            root,
+            days,
+            warmup,
+            allow_large=allow_large,
+            workers=_workers(executor, workers),
+        )
     except ScenarioError as e:
         fail_input(e.lines())
         return
@@ -161,12 +189,18 @@ def sweep(
     scheduler: SchedulerOpt = None,
     resume: ResumeOpt = False,
     with_report: ReportOpt = True,
+    allow_large: AllowLargeOpt = False,
 ) -> None:
-    """Run a parameter sweep (grid, Latin hypercube or Sobol) comparing policies at each point."""
+    """Run a parameter sweep (grid, Latin hypercube or Sobol) comparing policies at each point.
+
+    Before any run the sweep file, its scenario and the files it names are checked, and the
+    sweep's memory and time are estimated: what this machine cannot run is refused (exit 2).
+    """
     from simulator.experiments.design import load_experiment
 
+    _check_executor(executor, scheduler)
     try:
-        exp = load_experiment(sweep_file)
+        exp = load_experiment(sweep_file, allow_large=allow_large, workers=_workers(executor, workers))
     except ScenarioError as e:
         fail_input(e.lines())
         return
@@ -179,12 +213,18 @@ def report(
     folder: Annotated[Path, typer.Argument(help="A compare or sweep output folder.")],
 ) -> None:
     """Write report.html (self-contained) and report.md for a compare or sweep folder."""
-    from simulator.experiments.analysis import NotAnExperiment
+    from simulator.experiments.analysis import DamagedIndex, NotAnExperiment
+    from simulator.experiments.engine import ExperimentFolderError, rebuild_index
     from simulator.report import write_report
 
     try:
-        md, html = write_report(folder)
-    except NotAnExperiment as e:
+        try:
+            md, html = write_report(folder)
+        except DamagedIndex as e:
+            err.print(f"{e}; rebuilding it from runs/", highlight=False)
+            rebuild_index(folder)
+            md, html = write_report(folder)
+    except (NotAnExperiment, ExperimentFolderError) as e:
         fail_input([str(e)])
         return
     typer.echo(f"Report: {html}\n        {md}")

@@ -7,7 +7,7 @@ from typing import Annotated
 
 import typer
 
-from simulator.cli.common import app, check_run_target, default_out, fail_input, out
+from simulator.cli.common import AllowLargeOpt, app, claim, default_out, estimate_note, fail_input, out
 from simulator.cli.kpi_table import kpi_table
 from simulator.scenario import ScenarioError, load_scenario
 
@@ -32,13 +32,28 @@ def factory(
     out_dir: Annotated[
         Path | None, typer.Option("--out", help="Run folder (default: results/NAME-FIRM-seedN-TIME).")
     ] = None,
+    allow_large: AllowLargeOpt = False,
 ) -> None:
     """Run one firm's factory and policy on a demand file or generated demand (no market)."""
     from simulator.factory_mode import demand_for, run_factory
+    from simulator.resources import ResourceError, check_fits, factory_estimate
     from simulator.results import now_iso, write_run_folder
+    from simulator.schema import MAX_MAGNITUDE
 
+    numbers = {"--mean": mean, "--sd": sd, "--phi": phi, "--amplitude": amplitude, "--period": period}
+    bad = [
+        f"{k}: must be a finite number of at most {MAX_MAGNITUDE:.0e} in size (got {v})"
+        for k, v in numbers.items()
+        if not abs(v) <= MAX_MAGNITUDE
+    ]
+    if bad:
+        fail_input(bad)
     try:
         spec = load_scenario(scenario)
+        if generate is not None:  # size the generated demand before making it
+            n_guess = days if days is not None else spec.run.days
+            guess = factory_estimate(spec, n_guess, int(mean * n_guess))
+            check_fits(guess, "--generate", "--days and --mean", allow_large)
         root_seed = spec.run.seed if seed is None else seed
         table, unit_orders, n_days = demand_for(
             spec,
@@ -53,20 +68,30 @@ def factory(
             amplitude=amplitude,
             period=period,
         )
+    except ResourceError as e:
+        fail_input(e.lines())
+        return
     except ScenarioError as e:
         fail_input(e.lines())
         return
-    target = out_dir or default_out(f"{spec.name}-{firm}", root_seed)
-    check_run_target(target)
-    started = now_iso()
-    result = run_factory(spec, firm, table, days=n_days, seed=root_seed, unit_orders=unit_orders)
-    source = str(demand) if demand is not None else f"generated {generate}"
-    extra = {"mode": "factory", "firm": firm, "demand": source}
-    write_run_folder(target, spec, result, root_seed, started, days=n_days, extra=extra)
-    from simulator.firms.figures import write_profit_figure
+    orders = int(table["quantity"].sum()) if unit_orders else len(table)
+    est = factory_estimate(spec, n_days, orders)
+    try:
+        check_fits(est, str(demand) if demand is not None else "--days", "days", allow_large)
+    except ResourceError as e:
+        fail_input(e.lines())
+    estimate_note(est)
+    target = out_dir if out_dir is not None else default_out(f"{spec.name}-{firm}", root_seed)
+    with claim(target, "factory"):
+        started = now_iso()
+        result = run_factory(spec, firm, table, days=n_days, seed=root_seed, unit_orders=unit_orders)
+        source = str(demand) if demand is not None else f"generated {generate}"
+        extra = {"mode": "factory", "firm": firm, "demand": source}
+        from simulator.firms.figures import write_profit_figure
 
-    warm = int(result.summary["factory"]["warmup_days"])
-    figure = write_profit_figure(target, result.timeseries, warm)
+        warm = int(result.summary["factory"]["warmup_days"])
+        figure = write_profit_figure(target, result.timeseries, warm)
+        write_run_folder(target, spec, result, root_seed, started, days=n_days, extra=extra)
     out.print(kpi_table(result.summary["firms"], f"{firm}: factory KPIs (after warm-up)", market=False))
     typer.echo(f"Figure: {figure}")
     typer.echo(f"Run folder: {target}")

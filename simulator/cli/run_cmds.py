@@ -9,22 +9,41 @@ import typer
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeRemainingColumn
 from rich.table import Table
 
-from simulator.cli.common import app, check_run_target, default_out, err, fail_input, out
-from simulator.scenario import ScenarioError, load_scenario
+from simulator.cli.common import (
+    AllowLargeOpt,
+    app,
+    claim,
+    default_out,
+    err,
+    estimate_note,
+    fail_input,
+    out,
+)
+from simulator.scenario import ScenarioError, load_scenario, strip_controls
 
 
 @app.command()
 def check(
-    files: Annotated[list[Path], typer.Argument(help="Scenario files to validate.")],
+    files: Annotated[
+        list[Path], typer.Argument(help="Scenario, sweep (TOML) or demand (CSV) files to validate.")
+    ],
+    allow_large: AllowLargeOpt = False,
 ) -> None:
-    """Validate scenario files; print each problem as FILE: field.path: message."""
+    """Validate scenario, sweep and demand files, and the files they name, before any run.
+
+    Prints each problem as FILE: field.path: message (every problem of a file at once), or
+    FILE: ok with what the file would take to run.
+    """
+    from simulator.checks import check_file
+
     bad: list[str] = []
     for f in files:
-        try:
-            load_scenario(f)
-            typer.echo(f"{f}: ok")
-        except ScenarioError as e:
-            bad.extend(e.lines())
+        result = check_file(f, allow_large)
+        if result.ok:
+            note = f" ({result.kind}; {result.note})" if result.note else f" ({result.kind})"
+            typer.echo(strip_controls(f"{f}: ok{note}"))
+        else:
+            bad.extend(result.problems)
     if bad:
         fail_input(bad)
 
@@ -48,14 +67,47 @@ def why(
         fail_input([f"{folder}: no decisions.parquet here (not a run folder?)"])
     try:
         df = pd.read_parquet(path)
+        firms = sorted({str(x) for x in df["firm"]})
     except Exception as e:  # pyarrow raises several types for a damaged file
         fail_input([f"{path}: cannot read: {e}"])
         return
-    firms = sorted(set(df["firm"]))
     if firm is not None and firm not in firms:
         fail_input([f"{path}: --firm: no firm named {firm!r} (firms: {', '.join(firms)})"])
+    actions = ("release", "capacity", "price", "quality", "marketing", "hold")
+    if action is not None and action not in actions:
+        fail_input([f"--action: choose one of {', '.join(actions)} (got {action!r})"])
     for line in explain(df, firm, day, action):
-        typer.echo(line)
+        # a run folder may come from anywhere: no name in it may drive the terminal
+        typer.echo(strip_controls(line))
+
+
+def _with_days(spec: Any, scenario: Path, days: int | None) -> Any:
+    """The scenario shortened or lengthened to ``--days`` (notes on what that changes), or exit 2."""
+    if days is None:
+        return spec
+    try:
+        shorter, notes = spec.shortened(days)
+    except ScenarioError as e:
+        fail_input([f"{scenario} with --days {days}: {p}: {m}" for p, m in e.problems])
+        raise AssertionError("not reached") from None
+    for note in notes:
+        err.print(strip_controls(f"note: --days {days}: {note}"), highlight=False)
+    return shorter
+
+
+def preflight(spec: Any, scenario: Path, days: int | None, events: bool, allow_large: bool) -> None:
+    """Before any work: the files the scenario names, and whether this machine can run it."""
+    from simulator.resources import ResourceError, check_fits, input_file_problems, run_estimate
+
+    problems = input_file_problems(spec)
+    if problems:
+        fail_input([f"{scenario}: {p}: {m}" for p, m in problems])
+    est = run_estimate(spec, events=events)
+    try:
+        check_fits(est, str(scenario), "--days" if days is not None else "run.days", allow_large)
+    except ResourceError as e:
+        fail_input(e.lines())
+    estimate_note(est)
 
 
 @app.command()
@@ -71,53 +123,58 @@ def run(
     events: Annotated[
         bool, typer.Option("--events", help="Also write the consumer event log (events.parquet).")
     ] = False,
+    allow_large: AllowLargeOpt = False,
 ) -> None:
-    """Run a scenario and write its run folder."""
+    """Run a scenario and write its run folder.
+
+    Before simulating, the scenario, the files it names and the output folder are checked, and the
+    run's memory and time are estimated: what this machine cannot run is refused (exit 2).
+    """
     from simulator.experiments.run import run_once
-    from simulator.results import now_iso, write_run_folder
+    from simulator.results import now_iso, safe_path, write_run_folder
 
     try:
         spec = load_scenario(scenario)
     except ScenarioError as e:
         fail_input(e.lines())
         return
+    if seed is not None and seed >= 2**64:
+        fail_input([f"--seed: at most {2**64 - 1} (got {seed})"])
     root_seed = spec.run.seed if seed is None else seed
-    target = out_dir or default_out(spec.name, root_seed)
-    check_run_target(target)
-    n_days = days or spec.run.days
-    if days is not None and spec.run.warmup_days >= days:
-        err.print(
-            f"note: warm-up ({spec.run.warmup_days} days) shortened to {days - 1} for a {days}-day run",
-            highlight=False,
-        )
-    started = now_iso()
-    with Progress(
-        TextColumn("[bold]{task.description}"),
-        BarColumn(),
-        MofNCompleteColumn(),
-        TimeRemainingColumn(),
-        console=err,
-        transient=True,
-    ) as bar:
-        task = bar.add_task(f"{spec.name} (seed {root_seed})", total=n_days)
-        try:
-            result = run_once(
-                spec,
-                seed=root_seed,
-                days=days,
-                progress=lambda d: bar.update(task, completed=d),
-                events=events,
-            )
-        except ScenarioError as e:  # an input the scenario names (an edge-list file) is bad
-            fail_input(e.lines())
-            return
-    from simulator.firms.figures import write_profit_figure
-    from simulator.market.figures import write_event_figures
+    spec = _with_days(spec, scenario, days)
+    preflight(spec, scenario, days, events, allow_large)
+    target = out_dir if out_dir is not None else default_out(spec.name, root_seed)
+    n_days = spec.run.days
+    with claim(target, "run"):
+        started = now_iso()
+        # the event log streams to a temporary file in the folder, renamed at the end
+        events_to = safe_path(target, ".events.parquet.stream.tmp") if events else False
+        with Progress(
+            TextColumn("[bold]{task.description}"),
+            BarColumn(),
+            MofNCompleteColumn(),
+            TimeRemainingColumn(),
+            console=err,
+            transient=True,
+        ) as bar:
+            task = bar.add_task(strip_controls(f"{spec.name} (seed {root_seed})"), total=n_days)
+            try:
+                result = run_once(
+                    spec,
+                    seed=root_seed,
+                    progress=lambda d: bar.update(task, completed=d),
+                    events=events_to,
+                )
+            except ScenarioError as e:  # an input the scenario names (an edge-list file) is bad
+                fail_input(e.lines())
+                return
+        from simulator.firms.figures import write_profit_figure
+        from simulator.market.figures import write_event_figures
 
-    figures = write_event_figures(target, spec.events, result.market, result.timeseries)
-    warm = int(result.summary["market"]["warmup_days"])
-    figures.append(write_profit_figure(target, result.timeseries, warm))
-    write_run_folder(target, spec, result, root_seed, started, days=n_days)
+        figures = write_event_figures(target, spec.events, result.market, result.timeseries)
+        warm = int(result.summary["market"]["warmup_days"])
+        figures.append(write_profit_figure(target, result.timeseries, warm))
+        write_run_folder(target, spec, result, root_seed, started, days=n_days)
     print_kpis(result.summary)
     for path in figures:
         typer.echo(f"Figure: {path}")
@@ -145,8 +202,10 @@ def print_kpis(summary: dict[str, Any]) -> None:
         gens.add_row(name, *[fmt(v, True) for v in k["market_share_by_generation"].values()])
     out.print(gens)
     m = summary["market"]
+    causes = m.get("went_without_by_cause") or {}
+    why = ", ".join(f"{c} {fmt(v, True)}" for c, v in causes.items() if v)
     out.print(
         f"{m['consumers']:,} consumers, {m['days']} days (warm-up {m['warmup_days']}); "
-        f"went without: {fmt(m['no_purchase_share'], True)}",
+        f"went without: {fmt(m['no_purchase_share'], True)}" + (f" ({why})" if why else ""),
         highlight=False,
     )

@@ -67,17 +67,30 @@ class NotAnExperiment(Exception):
     """The folder has no experiment manifest or index."""
 
 
+class DamagedIndex(NotAnExperiment):
+    """The folder's index cannot be read (it can be rebuilt from ``runs/``)."""
+
+
 def load(folder: Path) -> Loaded:
     """Read an experiment folder's manifest and index."""
     mpath, ipath = folder / "manifest.json", folder / "index.parquet"
     if not mpath.exists():
         raise NotAnExperiment(f"{folder}: no manifest.json (not an experiment folder)")
+    try:
+        manifest = json.loads(mpath.read_text())
+    except (OSError, ValueError) as e:
+        raise NotAnExperiment(
+            f"{mpath}: damaged ({e}); the experiment cannot be told: run it again into a new folder"
+        ) from None
     if not ipath.exists():
         raise NotAnExperiment(f"{folder}: no index.parquet (unfinished; run it again with --resume)")
-    index = pd.read_parquet(ipath)
+    try:
+        index = pd.read_parquet(ipath)
+    except Exception as e:  # pyarrow raises several types for a damaged file
+        raise DamagedIndex(f"{ipath}: damaged ({type(e).__name__})") from None
     if index.empty:
         raise NotAnExperiment(f"{folder}: no run has finished yet (see failed/ for errors)")
-    return Loaded(folder, json.loads(mpath.read_text()), index)
+    return Loaded(folder, manifest, index)
 
 
 def _samples(rows: pd.DataFrame, kpi: str, policies: list[str]) -> dict[str, np.ndarray]:

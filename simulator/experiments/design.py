@@ -59,26 +59,28 @@ from pathlib import Path
 from typing import Annotated, Any, Literal
 
 import numpy as np
-from pydantic import BaseModel, ConfigDict, Field, ValidationError, model_validator
+from pydantic import Field, ValidationError, model_validator
 from scipy.stats import qmc
 
 from simulator.policies.params import PolicyParams
 from simulator.rng import Streams, replication_seeds
 from simulator.scenario import (
     GENERATIONS,
+    Name,
     Scenario,
     ScenarioError,
     _problems,
     load_scenario,
     read_toml,
 )
+from simulator.schema import StrictModel
 
 LABEL = re.compile(r"^[A-Za-z0-9_-]{1,40}$")
 CELL_LABEL = re.compile(r"^[A-Za-z0-9_-]{1,40}\+[A-Za-z0-9_-]{1,30}$")
 
 
-class _Frozen(BaseModel):
-    model_config = ConfigDict(extra="forbid", frozen=True)
+class _Frozen(StrictModel):
+    """Frozen, unknown keys rejected, finite numbers of bounded size (:mod:`simulator.schema`)."""
 
 
 class PolicyChoice(_Frozen):
@@ -190,9 +192,10 @@ KPI_NAMES: tuple[str, ...] = (
 class ExperimentSpec(_Frozen):
     """A comparison of policies over design points and replications (the content of a sweep file)."""
 
-    name: Annotated[str, Field(min_length=1, max_length=80)] = "experiment"
-    scenario: Annotated[str, Field(min_length=1)]
-    firm: str | None = None
+    name: Annotated[Name, Field(max_length=80)] = "experiment"
+    """Shown in reports; a default output folder's name is made from it (slugged)."""
+    scenario: Annotated[str, Field(min_length=1, max_length=4096)]
+    firm: Name | None = None
     """The firm whose policy is replaced (default: the first firm)."""
     policies: Annotated[list[PolicyChoice], Field(min_length=1, max_length=20)]
     replications: Annotated[int, Field(ge=2, le=10_000)] = 5
@@ -292,6 +295,8 @@ class Experiment:
     firm: str
     points: list[Point]
     source: str
+    estimate: Any = None
+    """What the sweep will take on this machine (:class:`simulator.resources.Estimate`)."""
 
     @property
     def labels(self) -> list[str]:
@@ -398,8 +403,55 @@ def salib_problem(spec: ExperimentSpec) -> dict[str, Any]:
     }
 
 
-def parse_experiment(data: dict[str, Any], source: str, base_dir: Path | None = None) -> Experiment:
+def planned_points(spec: ExperimentSpec) -> int:
+    """How many design points ``spec`` makes, counted without making them."""
+    params = spec.parameters
+    if not params:
+        return 1
+    if spec.design.kind == "grid":
+        n = 1
+        for p in params:
+            n *= len(p.values) if p.values is not None else spec.design.points
+        return n
+    if spec.design.kind == "lhs":
+        return spec.design.points
+    d = len(params)
+    return spec.design.points * ((2 * d + 2) if spec.design.second_order else (d + 2))
+
+
+def _largest(base: Scenario, spec: ExperimentSpec) -> Scenario:
+    # the sizes that drive memory and time, at the top of their swept range
+    sizes = ("population.size", "network.k", "run.days")
+    top = {}
+    for p in spec.parameters:
+        if p.path in sizes:
+            top[p.path] = int(max(p.values) if p.values is not None else (p.high or 0))
+    try:
+        return base.with_overrides(top) if top else base
+    except ScenarioError:
+        return base  # _check_parameters reports the bad value
+
+
+def parse_experiment(
+    data: dict[str, Any],
+    source: str,
+    base_dir: Path | None = None,
+    *,
+    allow_large: bool = True,
+    workers: int | None = None,
+) -> Experiment:
     """Validate an experiment given as nested dicts (a sweep file's content).
+
+    Before the design points are made and each point's scenario validated, the sweep's memory and
+    time are estimated (:mod:`simulator.resources`); unless ``allow_large``, a sweep this machine
+    cannot run is refused then, before any work.
+
+    Args:
+        data: the sweep file's content.
+        source: the file's name, for messages.
+        base_dir: the folder the scenario path is relative to.
+        allow_large: do not refuse a sweep that exceeds this machine (library default).
+        workers: processes the runs will share (default: this machine's cores).
 
     Raises:
         ScenarioError: with one ``(field.path, message)`` per problem, including problems that only
@@ -427,6 +479,22 @@ def parse_experiment(data: dict[str, Any], source: str, base_dir: Path | None = 
         except ScenarioError as err:
             field = {"run.days": "days", "run.warmup_days": "warmup_days", "run": "warmup_days"}
             raise ScenarioError(source, [(field.get(p, p), m) for p, m in err.problems]) from None
+    import os
+
+    from simulator.resources import (
+        check_fits,
+        input_file_problems,
+        run_estimate,
+        sweep_estimate,
+    )
+
+    files = input_file_problems(base)
+    if files:
+        raise ScenarioError(source, [("scenario", f"{scen_path}: {p}: {m}") for p, m in files])
+    runs = planned_points(spec) * len(spec.policies) * spec.replications
+    per_run = run_estimate(_largest(base, spec), agents=False)
+    estimate = sweep_estimate(per_run, runs, workers or os.cpu_count() or 1)
+    check_fits(estimate, source, "design", allow_large)
     names = [f.name for f in base.firms]
     firm = spec.firm if spec.firm is not None else names[0]
     if firm not in names:
@@ -437,7 +505,7 @@ def parse_experiment(data: dict[str, Any], source: str, base_dir: Path | None = 
     if problems:
         raise ScenarioError(source, problems)
     points = [Point(i, v) for i, v in enumerate(_design_values(spec))]
-    exp = Experiment(spec, base, firm, points, source)
+    exp = Experiment(spec, base, firm, points, source, estimate)
     # Every (point, policy) scenario must be valid before the first run starts: a sweep should not
     # fail after an hour on a point that could never have run.
     for point in points:
@@ -489,10 +557,14 @@ def _check_parameters(spec: ExperimentSpec, base: Scenario, firm: str) -> list[t
     return problems
 
 
-def load_experiment(path: str | Path) -> Experiment:
-    """Read and validate a sweep file."""
+def load_experiment(
+    path: str | Path, *, allow_large: bool = True, workers: int | None = None
+) -> Experiment:
+    """Read and validate a sweep file (see :func:`parse_experiment` for the size check)."""
     p = Path(path)
-    return parse_experiment(read_toml(p), str(p), base_dir=p.parent)
+    return parse_experiment(
+        read_toml(p), str(p), base_dir=p.parent, allow_large=allow_large, workers=workers
+    )
 
 
 def compare_experiment(
@@ -503,6 +575,9 @@ def compare_experiment(
     seed: int,
     days: int | None,
     warmup_days: int | None,
+    *,
+    allow_large: bool = True,
+    workers: int | None = None,
 ) -> Experiment:
     """The experiment of ``marketsim compare``: one point, the named policies, paired replications."""
     data: dict[str, Any] = {
@@ -518,4 +593,4 @@ def compare_experiment(
         data["days"] = days
     if warmup_days is not None:
         data["warmup_days"] = warmup_days
-    return parse_experiment(data, "command line")
+    return parse_experiment(data, "command line", allow_large=allow_large, workers=workers)

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from dataclasses import dataclass
+from pathlib import Path
 from typing import Any
 
 import numpy as np
@@ -31,6 +32,8 @@ class RunResult:
     """Every policy decision of every firm (inputs, rule, override, reason): ``decisions.parquet``."""
     events: pd.DataFrame | None = None
     """The consumer event log when asked for (``run_once(events=True)``): ``events.parquet``."""
+    events_file: Path | None = None
+    """The consumer event log's Parquet file when it was streamed to one (``run_once(events=PATH)``)."""
 
 
 def run_once(
@@ -39,18 +42,20 @@ def run_once(
     days: int | None = None,
     progress: Callable[[int], None] | None = None,
     agents: bool = True,
-    events: bool = False,
+    events: bool | Path = False,
 ) -> RunResult:
     """Simulate ``scenario`` for ``days`` days (default ``run.days``) and return its result.
 
     The firms' conservation laws are checked after every day; a breach raises
-    :class:`~simulator.firms.invariants.InvariantError`.
+    :class:`~simulator.firms.invariants.InvariantError`. ``events``: False keeps only the event
+    log's daily counts; True returns its rows as a data frame (small runs); a path streams them to
+    that Parquet file (memory stays flat however long the run).
     """
     if days is not None and days != scenario.run.days:
         scenario = scenario.with_overrides(
             {"run.days": days, "run.warmup_days": min(scenario.run.warmup_days, days - 1)}
         )
-    model = MarketModel(scenario, seed=seed, agents=agents)
+    model = MarketModel(scenario, seed=seed, agents=agents, event_rows=events)
 
     def after_day(day: int) -> None:
         for firm in model.firms:
@@ -59,13 +64,15 @@ def run_once(
             progress(day)
 
     model.run(progress=after_day)
+    events_file = model.event_log.close() if isinstance(events, Path) else None
     return RunResult(
         timeseries=model.timeseries(),
         market=model.market_series(),
         summary=summary(model),
         seed=model.streams.entropy(),
         decisions=decision_table(model),
-        events=model.event_log.to_frame() if events else None,
+        events=model.event_log.to_frame() if events is True else None,
+        events_file=events_file,
     )
 
 

@@ -56,7 +56,7 @@ def book_day(
     Args:
         offers: the day's offers (their ``quoted_days`` are the day quotes).
         choice: each shopper's choice at the day quotes.
-        arrival: each shopper's place in the day's arrival order (a permutation rank).
+        arrival: each shopper's arrival key: they reach the desks in increasing order of it.
         shelf: per firm, units of the standard variant on the shelf beyond the orders waiting.
         requote: per firm, the days it can promise an order that finds the shelf empty.
         rechoose: the choice rule on the same draws for a subset of shoppers.
