@@ -3,7 +3,8 @@
 Picture the classic Mesa model: every consumer is an object holding its own traits and state as
 attributes, and each day the model asks every agent in turn what it does; a shopper walks through
 the offers one by one, works out what each is worth to it (asking each neighbour what they bought
-lately), draws its choice and places its own order with the firm it picked; a consumer on social
+lately), draws its choice and places its own order with the firm it picked (once the day's
+stock-outs at booking are settled); a consumer on social
 media reads each neighbour's posts of yesterday. Nothing is batched, nothing is a column: this is
 what the project's columnar :class:`~simulator.model.MarketModel` is measured against.
 
@@ -31,8 +32,10 @@ conventional product, brand taste, quoted delay against a tolerance that grows w
 customisation, quality, perceived reputation, the share of neighbours who bought each firm lately
 and loyalty to a satisfying last purchase, with an outside option, a firm being worth its best
 variant; why a shopper went without and the sales each firm lost to its quote (the same choice on
-the same draw with standard quotes); values posts after aligned purchases; a WAIT event when an
-order cannot ship from stock; retries after going without; demand shifts and supply disruptions;
+the same draw with standard quotes); stock-outs at booking (the model's own
+:func:`~simulator.market.stockout.book_day`: shoppers reach the desks in the order of their arrival
+keys, and who finds a shelf empty hears the real date and chooses again on the same draw); values
+posts after aligned purchases; a WAIT event when an order cannot ship from stock; retries after going without; demand shifts and supply disruptions;
 the event log (a list of tuples here). Not covered: awareness,
 boycotts, buycotts and support purchases, which only start with a scandal or virtue event;
 :class:`NaiveMarket` refuses such scenarios rather than differ.
@@ -53,6 +56,7 @@ from simulator.market.choice import Offers
 from simulator.market.eventlog import EventKind, EventLog
 from simulator.market.population import Population
 from simulator.market.social import build_network
+from simulator.market.stockout import book_day
 from simulator.model import GRACE_DAYS, STAND_COLUMNS, MarketModel
 from simulator.rng import Streams
 from simulator.scenario import GENERATIONS, Scenario
@@ -82,6 +86,8 @@ class NaiveConsumer(mesa.Agent):
         self.public_posts: list[tuple[int, float]] = []
         self.posts: list[tuple[int, float]] = []  # today's posts: (firm, weight for a reader)
         self.choice: int | None = None  # today's choice (None: did not shop today)
+        self.first_choice = -1  # today's choice at the day's quotes, before any stock-out
+        self.peer: list[float] = []  # today's share of neighbours who bought each firm lately
 
     # --- stage 0: publish ----------------------------------------------------------------------
     def publish(self, day: int) -> None:
@@ -211,7 +217,11 @@ class NaiveConsumer(mesa.Agent):
         return len(probs) - 2
 
     def shop(self, day: int, offers: Offers) -> None:
-        """A consumer whose need is due chooses among the offers (or none) and orders."""
+        """A consumer whose need is due chooses among the offers (or none) at the day's quotes.
+
+        The order itself is placed in :meth:`order`, once the market has settled the day's
+        stock-outs at booking (a shopper who finds the shelf empty may choose again).
+        """
         self.choice = None
         if self.waiting or self.next_need > day:
             return
@@ -223,10 +233,12 @@ class NaiveConsumer(mesa.Agent):
                     peer[nb.public_recent] += 1.0
             scale = 1.0 / len(self.neighbours)
             peer = [c * scale for c in peer]
+        self.peer = peer
         quotes = [float(q) for q in offers.quoted_days]
         d0 = m.choice_params.standard_delivery_days
         k = self.pick(offers, peer, quotes)
         self.choice = k
+        self.first_choice = k
         m.shoppers_today += 1
         m.shoppers_by_gen[self.generation] += 1
         # sales lost to a firm's quote: would this consumer have bought from it at standard delivery?
@@ -237,9 +249,22 @@ class NaiveConsumer(mesa.Agent):
             if cf >= 0 and int(offers.firm[cf]) == f and bought != f:
                 m.lost_today[f] += 1
                 m.log.append((EventKind.LOST_TO_QUOTE, day, self.row, f, quotes[cf]))
+
+    def rechoose(self, offers: Offers) -> int:
+        """The choice again, on the same draw, facing ``offers`` (a firm out of stock re-quoted)."""
+        return self.pick(offers, self.peer, [float(q) for q in offers.quoted_days])
+
+    def order(self, day: int, offers: Offers, k: int, quote: float) -> None:
+        """Place the order of offer ``k`` promised in ``quote`` days (-1: go without)."""
+        m = self.model
+        self.choice = k
         if k < 0:
+            quotes = [float(q) for q in offers.quoted_days]
+            d0 = m.choice_params.standard_delivery_days
             cause = 0
-            if any(q > d0 for q in quotes) and self.pick(offers, peer, [d0] * len(quotes)) >= 0:
+            if self.first_choice >= 0:
+                cause = 1  # a stock-out turned the shopper away: going without for delivery
+            elif any(q > d0 for q in quotes) and self.pick(offers, self.peer, [d0] * len(quotes)) >= 0:
                 cause = 1
             m.went_without_today[cause] += 1
             m.log.append((EventKind.WENT_WITHOUT, day, self.row, -1, float(cause)))
@@ -256,10 +281,10 @@ class NaiveConsumer(mesa.Agent):
         m.orders_by_gen[self.generation][f] += 1
         price = float(offers.price[k])
         m.log.append((EventKind.PURCHASE, day, self.row, f, price))
-        deadline = day + firm.quoted_days + self.patience(offers.ethics[k]) + GRACE_DAYS
+        deadline = day + quote + self.patience(offers.ethics[k]) + GRACE_DAYS
         variant = np.array([offers.variant[k]], dtype=np.int16)
         start = firm.orders.n
-        firm.book(np.array([self.row]), variant, np.array([deadline]))
+        firm.book(np.array([self.row]), variant, np.array([deadline]), quotes=np.array([quote]))
         if math.isnan(firm.orders.filled[start]):  # out of stock: the order waits for production
             m.log.append((EventKind.WAIT, day, self.row, f, firm.quoted_days))
         if m.social.enabled and self.social_media:
@@ -402,10 +427,34 @@ class NaiveMarket(mesa.Model):
             self.agents.do("listen", [f.reputation for f in self.firms])
         offers = self.offers()
         self.agents.do("shop", d, offers)
+        self._book_day(d, offers)
         self.choices_by_day.append({a.row: a.choice for a in self.consumers if a.choice is not None})
         env.run(until=d + 1)
         self._record(d)
         self.day += 1
+
+    def _book_day(self, d: int, offers: Offers) -> None:
+        """Stock-outs at booking, as the model settles them (:func:`book_day`: shoppers reach the
+        desks in the order of their arrival keys; who finds a shelf empty hears the firm's real
+        date and may choose again), then each shopper orders, in consumer order."""
+        shoppers = [a for a in self.consumers if a.choice is not None]
+        who = np.array([a.row for a in shoppers], dtype=np.int64)
+        first = np.array([a.choice for a in shoppers], dtype=np.int64)
+        shelf = np.array(
+            [max(int(f.on_hand[0]) - f.orders.backlog_units(0), 0) for f in self.firms], dtype=np.int64
+        )
+        requote = np.array([f.requote(int(shelf[f.index])) for f in self.firms])
+        arrival = self.streams.get("arrivals").random(self.n)[who]
+
+        def rechoose(rows: np.ndarray, o: Offers) -> np.ndarray:
+            return np.array([shoppers[int(r)].rechoose(o) for r in rows], dtype=np.int64)
+
+        booking = book_day(offers, first, arrival, shelf, requote, rechoose)
+        for f in self.firms:
+            f.today.stockouts += int(booking.stocked_out[:, f.index].sum())
+            f.today.turned_away += int(booking.turned_away[f.index])
+        for a, k, q in zip(shoppers, booking.choice.tolist(), booking.quote.tolist(), strict=True):
+            a.order(d, offers, int(k), float(q))
 
     def _record(self, d: int) -> None:
         buyers = self.buyers_today
@@ -457,7 +506,7 @@ class NaiveMarket(mesa.Model):
                     **f.day_row(rec),
                     "market_share": share,
                     "support_orders": 0,
-                    "lost_sales": self.lost_today[f.index],
+                    "lost_sales": self.lost_today[f.index] + rec.turned_away,
                     **{f"orders_{g}": self.orders_by_gen[k][f.index] for k, g in enumerate(GENERATIONS)},
                 }
             )
