@@ -35,10 +35,10 @@ variant; why a shopper went without and the sales each firm lost to its quote (t
 the same draw with standard quotes); stock-outs at booking (the model's own
 :func:`~simulator.market.stockout.book_day`: shoppers reach the desks in the order of their arrival
 keys, and who finds a shelf empty hears the real date and chooses again on the same draw); values
-posts after aligned purchases; a WAIT event when an order cannot ship from stock; retries after going without; demand shifts and supply disruptions;
-the event log (a list of tuples here). Not covered: awareness,
-boycotts, buycotts and support purchases, which only start with a scandal or virtue event;
-:class:`NaiveMarket` refuses such scenarios rather than differ.
+posts after aligned purchases; a WAIT event when an order cannot ship from stock; retries after
+going without; demand shifts and supply disruptions; the event log (a list of tuples here). Not
+covered: awareness, boycotts, buycotts and support purchases, which only start with a scandal or
+virtue event; :class:`NaiveMarket` refuses such scenarios rather than differ.
 """
 
 from __future__ import annotations
