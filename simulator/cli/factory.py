@@ -17,7 +17,11 @@ def factory(
     scenario: Annotated[Path, typer.Argument(help="Scenario file (TOML).")],
     firm: Annotated[str, typer.Option(help="The firm whose factory and policy to run.")],
     demand: Annotated[
-        Path | None, typer.Option(help="Demand file: date or day, quantity[, variant, patience_days].")
+        Path | None,
+        typer.Option(
+            help="Demand file (separator sniffed): date, timestamp or day (fractions are times "
+            "within the day), quantity[, variant, patience_days]."
+        ),
     ] = None,
     generate: Annotated[
         str | None, typer.Option(help="Generated demand instead: normal, poisson, ar1 or seasonal.")
@@ -27,6 +31,14 @@ def factory(
     phi: Annotated[float, typer.Option(help="Generated: AR(1) coefficient.")] = 0.5,
     amplitude: Annotated[float, typer.Option(help="Generated: seasonal amplitude (0-1).")] = 0.3,
     period: Annotated[float, typer.Option(help="Generated: seasonal period (days).")] = 365.0,
+    arrivals: Annotated[
+        str,
+        typer.Option(
+            help="Generated: 'daily' (each day's units at its start, as the market books them) or "
+            "'continuous' (each unit at a uniform time within its day; with poisson, a Poisson "
+            "process)."
+        ),
+    ] = "daily",
     seed: Annotated[int | None, typer.Option(min=0, help="Root seed (default: run.seed).")] = None,
     days: Annotated[int | None, typer.Option(min=1, help="Days to simulate.")] = None,
     out_dir: Annotated[
@@ -47,6 +59,7 @@ def factory(
             generate,
             days,
             root_seed,
+            arrivals=arrivals,
             mean=mean,
             sd=sd,
             phi=phi,
@@ -60,7 +73,7 @@ def factory(
     check_run_target(target)
     started = now_iso()
     result = run_factory(spec, firm, table, days=n_days, seed=root_seed, unit_orders=unit_orders)
-    source = str(demand) if demand is not None else f"generated {generate}"
+    source = str(demand) if demand is not None else f"generated {generate} ({arrivals} arrivals)"
     extra = {"mode": "factory", "firm": firm, "demand": source}
     write_run_folder(target, spec, result, root_seed, started, days=n_days, extra=extra)
     k = result.summary["firms"][firm]
