@@ -71,8 +71,13 @@ class FactoryRun:
         self.firm = build_firm(index, spec, self.env, self.streams, policy)
         if unit_orders:
             demand = demand.loc[demand.index.repeat(demand["quantity"])].assign(quantity=1)
+        day_start = demand["day"].astype(np.float64)
         if "time" not in demand:
-            demand = demand.assign(time=demand["day"].astype(np.float64))
+            demand = demand.assign(time=day_start)
+        elif demand["time"].isna().any():  # rows added without a time come at their day's start
+            demand = demand.assign(time=demand["time"].fillna(day_start))
+        if not ((demand["time"] >= day_start) & (demand["time"] < day_start + 1)).all():
+            raise ScenarioError("demand", [("time", "each order's time must fall within its day")])
         demand = demand.sort_values("time", kind="stable")
         self.demand = demand
         days = demand["day"].to_numpy()

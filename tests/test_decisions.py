@@ -28,7 +28,8 @@ def _spec(policy: str, mode: str) -> dict:
     if policy == "supplier_centric":
         p.update({"review_days": 7, "min_lot": 30, "lead_time_days": 4})
     else:
-        p.update({"buffer": 12, "sop_days": 0})
+        # the buffer is fixed under rules; the other modes size it from sensed demand
+        p.update({"buffer": 12, "sop_days": 0} if mode == "rules" else {"sop_days": 0})
     if mode == "cobot":
         p["overrides"] = ["cx_buffer"]
     return {"factory": {"initial_stock": 40, "unit_time": {"kind": "gamma", "mean": 0.05}}, "policy": p}
@@ -203,7 +204,12 @@ def test_run_folder_holds_the_decision_log(tmp_path: Path) -> None:
     from simulator.results import write_run_folder
     from tests.conftest import tiny_scenario
 
-    s = tiny_scenario(**{"firms.0.policy.decision": "ai", "firms.1.policy.decision": "data"})
+    s = tiny_scenario(
+        **{
+            "firms.0.policy.decision": "ai",
+            "firms.1.policy": {"name": "demand_centric", "decision": "data"},  # buffer: sensed
+        }
+    )
     res = run_once(s, seed=3)
     assert res.decisions is not None
     assert set(res.decisions["firm"]) == {"Push", "Pull"}

@@ -56,7 +56,11 @@ def plant_problems(p: Plant) -> list[str]:
         )
     if int(p.in_process_by_variant.sum()) != inside or (p.in_process_by_variant < 0).any():
         problems.append(f"plant: in process by variant {p.in_process_by_variant.tolist()} != {inside}")
-    located = p.units_waiting_material + sum(s.units_waiting + s.units_in_service for s in p.stages)
+    located = (
+        p.units_waiting_material
+        + p.units_blocked
+        + sum(s.units_waiting + s.units_in_service for s in p.stages)
+    )
     if located != inside:
         problems.append(f"plant: {inside} units in process but {located} found at the stages")
     for s in p.stages:

@@ -40,6 +40,10 @@ class WorkOrder:
     qty: int
     """Good units still in the batch (scrap lowers it)."""
     released: float
+    stage: int = -1
+    """Index of the stage the batch is at (or has last left); -1 before the first."""
+    carded: bool = False
+    """Whether the batch moves under kanban cards (it holds a card of the stage it is at)."""
 
 
 class Stage:
