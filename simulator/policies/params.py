@@ -98,11 +98,15 @@ class _DecisionParams(_Params):
         return self
 
 
+def _plain(value: object) -> object:
+    return value.model_dump(mode="python") if isinstance(value, BaseModel) else value
+
+
 def _different(params: BaseModel, field: str) -> bool:
     """Whether ``field`` holds something other than its default (so the user set it)."""
     info = type(params).model_fields[field]
     default = info.get_default(call_default_factory=True)
-    return bool(getattr(params, field) != default)
+    return bool(_plain(getattr(params, field)) != _plain(default))
 
 
 def ignored_fields(params: BaseModel) -> list[tuple[str, str]]:
