@@ -152,6 +152,7 @@ class FactoryRun:
                 self.step()
                 if progress is not None:
                     progress(self.day)
+            check_firm(self.firm, full=True)  # every law over every order, once at the end
 
     def timeseries(self) -> pd.DataFrame:
         """One row per day (tidy, typed)."""

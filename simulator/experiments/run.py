@@ -59,6 +59,8 @@ def run_once(
             progress(day)
 
     model.run(progress=after_day)
+    for firm in model.firms:
+        check_firm(firm, full=True)  # the daily checks read only what moved; this reads everything
     return RunResult(
         timeseries=model.timeseries(),
         market=model.market_series(),
