@@ -105,6 +105,9 @@ class Plant:
         self.kanban_variant = 0
         self.on_scrap: Callable[[int, int], None] | None = None
         """Called with ``(variant, units)`` after units are scrapped (a listening policy may release)."""
+        self.on_card_free: Callable[[], None] | None = None
+        """Called when kanban cards of the first stage come back inside the plant (a unit moved on
+        or was scrapped there): a continuous-review policy releases on it."""
         self.in_process_by_variant = np.zeros(len(spec.variants), dtype=np.int64)
         """Units of each variant in the plant (released, not yet finished or scrapped)."""
         self.work_orders = 0
@@ -179,10 +182,16 @@ class Plant:
         self.work_orders += 1
         if self._logging:
             self.log.append((now, "release", variant, qty))
+        card = None
+        if self.kanban is not None and variant == self.kanban_variant:
+            # ask for the first stage's cards now, so that the next look at the rack sees them gone
+            wo.carded = True
+            self.units_blocked += qty
+            card = self.kanban[0].take(qty)
         # Material for the batch is ordered at release (one-for-one on the material position), so
         # a batch larger than the shelf waits for its delivery instead of blocking for ever.
         self.supplier.order(qty)
-        self.env.process(self._work_order(wo))
+        self.env.process(self._work_order(wo, card))
 
     def install_kanban(self, cards: Sequence[int], variant: int = 0, finished: int = 0) -> None:
         """Run ``variant`` under kanban from now on: ``cards[i]`` cards at stage ``i``.
@@ -249,11 +258,13 @@ class Plant:
         self.units_blocked -= wo.qty
         if stage > 0:
             self.kanban[stage - 1].give_back(wo.qty)
+            if stage == 1 and self.on_card_free is not None:
+                self.on_card_free()
 
-    def _work_order(self, wo: WorkOrder) -> Generator[simpy.Event, Any, None]:
-        wo.carded = self.kanban is not None and wo.variant == self.kanban_variant
-        if wo.carded:
-            yield from self._card(0, wo)
+    def _work_order(self, wo: WorkOrder, card: simpy.Event | None) -> Generator[simpy.Event, Any, None]:
+        if card is not None:
+            yield card
+            self.units_blocked -= wo.qty
         self.units_waiting_material += wo.qty
         yield self.material.get(wo.qty)
         self.units_waiting_material -= wo.qty
@@ -282,6 +293,8 @@ class Plant:
         if wo.carded:
             assert self.kanban is not None
             self.kanban[wo.stage].give_back(units)  # a scrapped unit frees its card
+            if wo.stage == 0 and self.on_card_free is not None:
+                self.on_card_free()
         if self._logging:
             self.log.append((self.env.now, "scrap", wo.variant, units))
         if self.on_scrap is not None:

@@ -78,9 +78,14 @@ class DemandCentric(PeriodicPolicy):
         self.control.install(firm, self.level)
         if self.continuous:
             firm.listeners.append(self._on_event)
+            # under kanban a first-stage card also comes back inside the plant (a unit moved on)
+            firm.plant.on_card_free = self._on_card_free
             self._on_event("start")  # top the buffer up at once
         if self.params.sop_days > 0:
             env.process(self._sop_loop(firm, env))
+
+    def _on_card_free(self) -> None:
+        self._on_event("card")
 
     def _on_event(self, what: str) -> None:
         """Continuous review: release what the control allows the moment anything changes."""
