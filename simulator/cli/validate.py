@@ -47,7 +47,7 @@ def validate(
     """
     from simulator.validate.cases import catalogue
 
-    cat = catalogue()
+    cat = catalogue(quick)
     if list_cases:
         t = Table(title="Validation cases")
         for col in ("case", "what", "source"):
@@ -66,7 +66,7 @@ def validate(
     from simulator.validate.runner import run
 
     chosen = names or list(cat)
-    totals = {n: (cat[n].quick if quick else cat[n].full).replications for n in chosen}
+    totals = {n: cat[n].size.replications for n in chosen}
     bar = Progress(
         TextColumn("[bold]validate"),
         BarColumn(),

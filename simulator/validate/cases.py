@@ -62,21 +62,29 @@ class Case:
     title: str
     source: str
     params: dict[str, Any]
-    quantities: dict[str, Quantity]
-    quick: Size
-    full: Size
+    theory_of: Callable[[], dict[str, Quantity]]
+    """The checked quantities with their theory (a function: some theories take seconds to solve,
+    and only a run needs them)."""
+    size: Size
     build: Callable[[Size], dict[str, Any]]
     """The scenario (as TOML-ready data) at a size."""
     measure: Callable[[Case, Size, np.random.SeedSequence], dict[str, float]]
     """One replication: the measured value of each quantity."""
+    quick: bool = False
+    """Whether this is the quick tier's version of the case."""
     command: str = ""
     """How a user runs one replication with ``marketsim`` (a scenario file written by the report)."""
     note: str = ""
     extra: dict[str, Any] = field(default_factory=dict)
 
-    def scenario(self, size: Size) -> Scenario:
-        """The validated scenario at ``size``."""
-        return parse_scenario(self.build(size), source=f"case {self.name}")
+    @property
+    def quantities(self) -> dict[str, Quantity]:
+        """The checked quantities with their theory (solved once, on first use)."""
+        return _solved(self.name, self.quick, self.theory_of)
+
+    def scenario(self, size: Size | None = None) -> Scenario:
+        """The validated scenario (at the case's own size unless given)."""
+        return parse_scenario(self.build(size or self.size), source=f"case {self.name}")
 
     def seeds(self, root: int, n: int) -> list[np.random.SeedSequence]:
         """The replication seeds: ``SeedSequence([root, crc32(name)]).spawn(n)`` (independent of
@@ -84,7 +92,42 @@ class Case:
         return np.random.SeedSequence([root, zlib.crc32(self.name.encode())]).spawn(n)
 
 
-# --- building blocks -------------------------------------------------------------------------------
+_SOLVED: dict[tuple[str, bool], dict[str, Quantity]] = {}
+
+
+def _solved(name: str, quick: bool, theory_of: Callable[[], dict[str, Quantity]]) -> dict[str, Quantity]:
+    key = (name, quick)
+    if key not in _SOLVED:
+        _SOLVED[key] = theory_of()
+    return _SOLVED[key]
+
+
+# --- bounds----------------------------------------------------------------------------------------
+BOUNDS: dict[str, tuple[float, float]] = {
+    # kind of quantity: (full, quick) bound on the 99% half-width, relative to theory
+    "time": (0.03, 0.05),  # mean flow time, WIP, lead time
+    "wait": (0.05, 0.08),  # waits and queue lengths: a queue's tail
+    "rate": (0.01, 0.02),  # utilisation of an open plant
+    "line": (0.02, 0.03),  # throughput and cycle time
+    "fill": (0.02, 0.03),
+    "stock": (0.03, 0.04),
+    "backorders": (0.08, 0.15),  # the rarest and most variable: the tail beyond the base stock
+    "ratio": (0.03, 0.04),  # bullwhip, costs
+    "exact": (0.01, 0.01),  # a level set by a formula, an identity, a deterministic line
+    "price": (0.05, 0.05),
+    "share": (0.02, 0.03),
+}
+"""How tight each kind of quantity's interval must be, in the full and the quick tier. The quick
+tier checks the same laws on short runs, so its tail quantities get wider (still stated) bounds."""
+
+
+def bound(kind: str, quick: bool) -> float:
+    """The relative bound of a ``kind`` of quantity in a tier."""
+    full, fast = BOUNDS[kind]
+    return fast if quick else full
+
+
+# --- building blocks-------------------------------------------------------------------------------
 def _exp(mean: float) -> dict[str, Any]:
     return {"kind": "exponential", "mean": mean}
 
@@ -160,7 +203,7 @@ def _after_warmup(fr: FactoryRun, size: Size) -> Any:
     return ts[ts["day"] >= size.warmup]
 
 
-# --- queues ---------------------------------------------------------------------------------------
+# --- queues----------------------------------------------------------------------------------------
 def _measure_queue(case: Case, size: Size, seed: np.random.SeedSequence) -> dict[str, float]:
     fr = run_plant(case, size, seed)
     k = _kpis(fr, size)
@@ -175,9 +218,11 @@ def _measure_queue(case: Case, size: Size, seed: np.random.SeedSequence) -> dict
     }
 
 
-def _queue_case(
-    name: str, c: int, lam: float, mu: float, quick: Size, full: Size, bounds: dict[str, float]
-) -> Case:
+def _poisson(lam: float) -> dict[str, Any]:
+    return {"kind": "poisson", "arrivals": "continuous", "params": {"mean": lam}}
+
+
+def _queue_case(name: str, c: int, lam: float, mu: float, size: Size, quick: bool) -> Case:
     th = theory.mmc(c, lam, mu)
     label = "M/M/1" if c == 1 else f"M/M/{c}"
 
@@ -193,23 +238,23 @@ def _queue_case(
 
     return Case(
         name=name,
-        title=f"{label} queue: waits and queue lengths (rho = {th['rho']:.2f})",
+        title=f"{label} queue, rho = {th['rho']:.2f}: waits and queue lengths",
         source="Erlang C; Kleinrock (1975) Queueing Systems I, sec. 3.5; Little (1961)",
         params={"machines": c, "arrival_rate": lam, "service_rate": mu},
-        quantities={
-            "Wq": Quantity(th["wq"], bounds["wait"], "mean wait in queue at the stage (days)"),
-            "Lq": Quantity(th["lq"], bounds["wait"], "mean units queued (end-of-day samples)"),
-            "W": Quantity(th["w"], bounds["time"], "mean flow time, release to finished (days)"),
-            "L": Quantity(th["l"], bounds["time"], "time-average units in the plant"),
-            "lead_time": Quantity(th["w"], bounds["time"], "mean order lead time (days)"),
-            "utilisation": Quantity(th["rho"], 0.01, "share of machine time busy"),
+        theory_of=lambda: {
+            "Wq": Quantity(th["wq"], bound("wait", quick), "mean wait in queue at the stage (days)"),
+            "Lq": Quantity(th["lq"], bound("wait", quick), "mean units queued (end-of-day samples)"),
+            "W": Quantity(th["w"], bound("time", quick), "mean flow time, release to finished (days)"),
+            "L": Quantity(th["l"], bound("time", quick), "time-average units in the plant"),
+            "lead_time": Quantity(th["w"], bound("time", quick), "mean order lead time (days)"),
+            "utilisation": Quantity(th["rho"], bound("rate", quick), "share of machine time busy"),
         },
-        quick=quick,
-        full=full,
+        size=size,
         build=build,
         measure=_measure_queue,
-        command="--generate poisson --mean {lam} --arrivals continuous".format(lam=lam),
-        extra={"demand": {"kind": "poisson", "arrivals": "continuous", "params": {"mean": lam}}},
+        quick=quick,
+        command=f"--generate poisson --mean {lam:g} --arrivals continuous",
+        extra={"demand": _poisson(lam)},
     )
 
 
@@ -222,9 +267,9 @@ def _measure_little(case: Case, size: Size, seed: np.random.SeedSequence) -> dic
     }
 
 
-def _little_case() -> Case:
+def _little_case(size: Size, quick: bool) -> Case:
     lam = 6.0
-    stages = [
+    stages: list[dict[str, Any]] = [
         {
             "name": "fab",
             "machines": 2,
@@ -254,20 +299,24 @@ def _little_case() -> Case:
         title="Little's law on a three-stage plant with set-ups, failures and rework",
         source="Little (1961) Operations Research 9(3); Hopp and Spearman, Factory Physics, sec. 7.2",
         params={"arrival_rate": lam, "stages": stages},
-        quantities={
-            "L/(TH W)": Quantity(1.0, 0.01, "time-average WIP over throughput x mean flow time"),
-            "TH": Quantity(lam, 0.01, "throughput (units a day) = arrival rate (nothing scrapped)"),
+        theory_of=lambda: {
+            "L/(TH W)": Quantity(
+                1.0, bound("exact", quick), "time-average WIP over throughput x mean flow time"
+            ),
+            "TH": Quantity(
+                lam, bound("line", quick), "throughput (units a day) = arrival rate (nothing scrapped)"
+            ),
         },
-        quick=Size(4, 400, 40),
-        full=Size(10, 2000, 100),
+        size=size,
         build=build,
         measure=_measure_little,
+        quick=quick,
         command=f"--generate poisson --mean {lam:g} --arrivals continuous",
-        extra={"demand": {"kind": "poisson", "arrivals": "continuous", "params": {"mean": lam}}},
+        extra={"demand": _poisson(lam)},
     )
 
 
-# --- make to stock --------------------------------------------------------------------------------
+# --- make to stock---------------------------------------------------------------------------------
 def _measure_stock(case: Case, size: Size, seed: np.random.SeedSequence) -> dict[str, float]:
     fr = run_plant(case, size, seed)
     k = _kpis(fr, size)
@@ -279,8 +328,7 @@ def _measure_stock(case: Case, size: Size, seed: np.random.SeedSequence) -> dict
     }
 
 
-def _mts_case() -> Case:
-    lam, mu, s = 8.0, 10.0, 5
+def _mts_case(lam: float, mu: float, s: int, size: Size, quick: bool) -> Case:
     th = theory.make_to_stock_queue(lam, mu, s)
 
     def build(size: Size) -> dict[str, Any]:
@@ -296,25 +344,32 @@ def _mts_case() -> Case:
 
     return Case(
         name="make_to_stock",
-        title=f"Make-to-stock M/M/1 queue, base stock S = {s} (rho = {lam / mu:.1f})",
+        title=f"Make-to-stock M/M/1 queue, base stock S = {s}, rho = {lam / mu:.1f}",
         source="Buzacott and Shanthikumar (1993) sec. 4.2; Zipkin (2000) sec. 8.4",
         params={"arrival_rate": lam, "service_rate": mu, "base_stock": s},
-        quantities={
-            "fill": Quantity(th["fill"], 0.03, "share of orders filled from stock (1 - rho^S)"),
-            "backorders": Quantity(th["backorders"], 0.05, "mean backorders (end-of-day samples)"),
-            "stock": Quantity(th["stock"], 0.03, "mean stock on hand (end-of-day samples)"),
+        theory_of=lambda: {
+            "fill": Quantity(
+                th["fill"], bound("fill", quick), "share of orders filled from stock (1 - rho^S)"
+            ),
+            "backorders": Quantity(
+                th["backorders"], bound("backorders", quick), "mean backorders (end-of-day samples)"
+            ),
+            "stock": Quantity(
+                th["stock"], bound("stock", quick), "mean stock on hand (end-of-day samples)"
+            ),
         },
-        quick=Size(6, 1200, 50),
-        full=Size(16, 12_000, 100),
+        size=size,
         build=build,
         measure=_measure_stock,
+        quick=quick,
         command=f"--generate poisson --mean {lam:g} --arrivals continuous",
-        extra={"demand": {"kind": "poisson", "arrivals": "continuous", "params": {"mean": lam}}},
+        extra={"demand": _poisson(lam)},
     )
 
 
-def _base_stock_case(name: str, lead: dict[str, Any]) -> Case:
-    lam, s = 4.0, 10
+def _base_stock_case(
+    name: str, lam: float, lead: dict[str, Any], s: int, size: Size, quick: bool
+) -> Case:
     mean_lead = float(lead["mean"])
     th = theory.poisson_base_stock(lam, mean_lead, s)
     shape = "deterministic" if lead["kind"] == "deterministic" else f"{lead['kind']} (cv {lead['cv']:g})"
@@ -333,20 +388,24 @@ def _base_stock_case(name: str, lead: dict[str, Any]) -> Case:
 
     return Case(
         name=name,
-        title=f"Base stock (S - 1, S), Poisson demand, {shape} lead time",
+        title=f"Base stock (S - 1, S) = ({s - 1}, {s}), Poisson demand, {shape} lead time",
         source="Palm's theorem; Hadley and Whitin (1963) ch. 4; Zipkin (2000) sec. 7.2",
-        params={"arrival_rate": lam, "lead_time_mean": mean_lead, "lead_time": lead, "base_stock": s},
-        quantities={
-            "fill": Quantity(th["fill"], 0.02, "share of orders filled from stock, P(N <= S - 1)"),
-            "backorders": Quantity(th["backorders"], 0.05, "mean backorders E[(N - S)+]"),
-            "stock": Quantity(th["stock"], 0.02, "mean stock on hand E[(S - N)+]"),
+        params={"arrival_rate": lam, "lead_time": lead, "base_stock": s},
+        theory_of=lambda: {
+            "fill": Quantity(
+                th["fill"], bound("fill", quick), "share of orders filled from stock, P(N <= S - 1)"
+            ),
+            "backorders": Quantity(
+                th["backorders"], bound("backorders", quick), "mean backorders E[(N - S)+]"
+            ),
+            "stock": Quantity(th["stock"], bound("stock", quick), "mean stock on hand E[(S - N)+]"),
         },
-        quick=Size(4, 800, 20),
-        full=Size(10, 6000, 20),
+        size=size,
         build=build,
         measure=_measure_stock,
+        quick=quick,
         command=f"--generate poisson --mean {lam:g} --arrivals continuous",
-        extra={"demand": {"kind": "poisson", "arrivals": "continuous", "params": {"mean": lam}}},
+        extra={"demand": _poisson(lam)},
     )
 
 
@@ -359,7 +418,7 @@ def _measure_periodic(case: Case, size: Size, seed: np.random.SeedSequence) -> d
     return {"unit_fill": k["unit_fill_rate"], "stockout_free_days": float(free.mean())}
 
 
-def _periodic_case() -> Case:
+def _periodic_case(size: Size, quick: bool) -> Case:
     lam, lead, review, s = 10.0, 2, 3, 58
     th = theory.periodic_order_up_to(lam, lead, review, s)
 
@@ -380,22 +439,27 @@ def _periodic_case() -> Case:
         title=f"Periodic order-up-to (R = {review}, L = {lead}, S = {s}), Poisson daily demand",
         source="Hadley and Whitin (1963) ch. 5; Silver, Pyke and Thomas (2017) sec. 6.7",
         params={"daily_demand_mean": lam, "lead_days": lead, "review_days": review, "order_up_to": s},
-        quantities={
-            "unit_fill": Quantity(th["unit_fill"], 0.01, "share of units filled from stock"),
+        theory_of=lambda: {
+            "unit_fill": Quantity(
+                th["unit_fill"], bound("fill", quick), "share of units filled from stock"
+            ),
             "stockout_free_days": Quantity(
-                th["stockout_free_days"], 0.02, "share of days on which no order waited"
+                th["stockout_free_days"], bound("fill", quick), "share of days on which no order waited"
             ),
         },
-        quick=Size(4, 1500, 30),
-        full=Size(10, 10_000, 30),
+        size=size,
         build=build,
         measure=_measure_periodic,
+        quick=quick,
         command=f"--generate poisson --mean {lam:g}",
+        note="Timing: orders are booked at each day's start, reviews at k R + 0.5, so a day n days "
+        "after the last review whose release has arrived meets S less n days of demand "
+        "(n = L + 1, ..., L + R); theory.periodic_order_up_to gives both figures exactly.",
         extra={"demand": {"kind": "poisson", "arrivals": "daily", "params": {"mean": lam}}},
     )
 
 
-# --- bullwhip -------------------------------------------------------------------------------------
+# --- bullwhip--------------------------------------------------------------------------------------
 def _measure_bullwhip(case: Case, size: Size, seed: np.random.SeedSequence) -> dict[str, float]:
     fr = run_plant(case, size, seed)
     ts = _after_warmup(fr, size)
@@ -410,6 +474,8 @@ def _bullwhip_case(
     title: str,
     source: str,
     params: dict[str, Any],
+    size: Size,
+    quick: bool,
 ) -> Case:
     def build(size: Size) -> dict[str, Any]:
         return plant(
@@ -427,41 +493,51 @@ def _bullwhip_case(
         title=title,
         source=source,
         params=params,
-        quantities={"bullwhip": Quantity(value, 0.03, "Var(daily releases) / Var(daily demand)")},
-        quick=Size(6, 800, 60),
-        full=Size(20, 3000, 60),
+        theory_of=lambda: {
+            "bullwhip": Quantity(value, bound("ratio", quick), "Var(daily releases) / Var(daily demand)")
+        },
+        size=size,
         build=build,
         measure=_measure_bullwhip,
+        quick=quick,
         command=f"--generate {demand['kind']} {gen}",
+        note="Each day's demand is booked as one order (the ratio is about units a day; "
+        "`--generate` books single units, which gives the same ratio at more cost). "
+        "L (cover) = lead_time_days + review_days; no safety stock, so the formula is exact.",
         extra={"demand": demand},
     )
 
 
-def _bullwhip_cases() -> list[Case]:
+def _bullwhip_cases(size: Size, quick: bool) -> list[Case]:
     chen = "Chen, Drezner, Ryan and Simchi-Levi (2000) Management Science 46(3)"
     base = {"name": "supplier_centric", "review_days": 1, "min_lot": 0}
     lead, window, alpha, phi = 1.0, 5, 0.2, 0.5
     cover = lead + 1
     normal = {"kind": "normal", "orders": "daily", "params": {"mean": 200.0, "sd": 20.0}}
     ar1 = {"kind": "ar1", "orders": "daily", "params": {"mean": 200.0, "sd": 20.0, "phi": phi}}
+    ma = {**base, "lead_time_days": lead, "forecast_window": window, "safety_factor": 0.0}
     return [
         _bullwhip_case(
             "bullwhip_moving_average",
-            {**base, "lead_time_days": lead, "forecast_window": window, "safety_factor": 0.0},
+            ma,
             normal,
             theory.bullwhip_moving_average(cover, window),
             f"Bullwhip, moving average of {window} days, cover L = {cover:g}, i.i.d. demand",
             chen,
             {"cover_days": cover, "window": window, "demand": "normal(200, 20)"},
+            size,
+            quick,
         ),
         _bullwhip_case(
             "bullwhip_ar1",
-            {**base, "lead_time_days": lead, "forecast_window": window, "safety_factor": 0.0},
+            ma,
             ar1,
             theory.bullwhip_moving_average(cover, window, phi),
             f"Bullwhip, moving average of {window} days, AR(1) demand (phi = {phi:g})",
             chen,
             {"cover_days": cover, "window": window, "phi": phi, "demand": "AR(1) mean 200, noise sd 20"},
+            size,
+            quick,
         ),
         _bullwhip_case(
             "bullwhip_exp_smoothing",
@@ -478,12 +554,14 @@ def _bullwhip_cases() -> list[Case]:
             f"Bullwhip, exponential smoothing (alpha = {alpha:g}), cover L = {cover:g}",
             "Chen, Ryan and Simchi-Levi (2000) Naval Research Logistics 47(4)",
             {"cover_days": cover, "alpha": alpha, "demand": "normal(200, 20)"},
+            size,
+            quick,
         ),
     ]
 
 
-# --- newsvendor -------------------------------------------------------------------------------------
-NEWS = {"mean": 120.0, "sd": 10.0, "holding": 2.0, "shortage": 18.0, "extra_sd": 1.0}
+# --- newsvendor------------------------------------------------------------------------------------
+NEWS = {"mean": 120.0, "sd": 10.0, "holding": 2.0, "shortage": 18.0, "extra_sd": 2.0}
 
 
 def _news_policy(mode: str) -> dict[str, Any]:
@@ -517,7 +595,18 @@ def _news_build(mode: str) -> Callable[[Size], dict[str, Any]]:
     return build
 
 
-def _news_day_costs(fr: FactoryRun, size: Size) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+def rounded_normal_costs(stock: np.ndarray, mean: float, sd: float, h: float, b: float) -> np.ndarray:
+    """Expected h (k - D)+ + b (D - k)+ at each whole stock k, D = round(N(mean, sd)), exactly."""
+    from scipy import stats
+
+    k = np.arange(max(int(mean - 12 * sd), 0), int(mean + 12 * sd) + 1)
+    p = stats.norm.cdf(k + 0.5, mean, sd) - stats.norm.cdf(k - 0.5, mean, sd)
+    p[0] += stats.norm.cdf(k[0] - 0.5, mean, sd)  # demand rounded to the lowest whole unit or below
+    s = np.asarray(stock, dtype=float)[:, None]
+    return (p * (h * np.maximum(s - k, 0) + b * np.maximum(k - s, 0))).sum(axis=1)
+
+
+def _news_days(fr: FactoryRun, size: Size) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
     """Per day after the warm-up: the stock the day began with, units short, units left over."""
     ts = fr.timeseries()
     start_stock = ts["on_hand"].to_numpy()[:-1]  # the evening's stock meets the next day's orders
@@ -530,15 +619,16 @@ def _news_day_costs(fr: FactoryRun, size: Size) -> tuple[np.ndarray, np.ndarray,
 
 
 def _measure_news(case: Case, size: Size, seed: np.random.SeedSequence) -> dict[str, float]:
-    h, b = NEWS["holding"], NEWS["shortage"]
+    m, sd, h, b = (NEWS[k] for k in ("mean", "sd", "holding", "shortage"))
     out: dict[str, float] = {}
-    costs = {}
+    cost: dict[str, np.ndarray] = {}
+    expected: dict[str, np.ndarray] = {}
     for mode in ("ai", "cobot"):
         s = parse_scenario(_news_build(mode)(size), source=f"case {case.name}")
         fr = run_plant(case, size, seed, scenario=s)  # the same demand for both: paired
-        stock, short, left = _news_day_costs(fr, size)
-        cost = h * left + b * short
-        costs[mode] = cost
+        stock, short, left = _news_days(fr, size)
+        cost[mode] = h * left + b * short
+        expected[mode] = rounded_normal_costs(stock, m, sd, h, b)
         levels = [
             e["inputs"]["order_up_to"]
             for e in fr.firm.policy.decisions  # type: ignore[union-attr]
@@ -546,43 +636,61 @@ def _measure_news(case: Case, size: Size, seed: np.random.SeedSequence) -> dict[
         ]
         tag = "" if mode == "ai" else "_override"
         out[f"level{tag}"] = float(np.mean(levels))
-        out[f"cost{tag}"] = float(cost.mean())
         out[f"fill{tag}"] = 1.0 - float(short.sum()) / float((short + stock - left).sum())
-    out["override_price"] = float((costs["cobot"] - costs["ai"]).mean())
+    out["cost"] = float(cost["ai"].mean())
+    out["override_price"] = float((cost["cobot"] - cost["ai"]).mean()) / float(
+        (expected["cobot"] - expected["ai"]).mean()
+    )
     return out
 
 
-def _newsvendor_case() -> Case:
+def _newsvendor_case(size: Size, quick: bool) -> Case:
     m, sd, h, b, x = (NEWS[k] for k in ("mean", "sd", "holding", "shortage", "extra_sd"))
     best = theory.newsvendor(m, sd, h, b)
     over = theory.newsvendor(m, sd, h, b, extra_sd=x)
     return Case(
         name="newsvendor",
         title="The optimiser's critical fractile (ai) and the price of a human override (cobot)",
-        source="Porteus (2002) ch. 1; the normal loss function; ANCHORS.md (S* = 132.8155, cost 35.0997)",
+        source="Porteus (2002) ch. 1; the normal loss function; ANCHORS.md (S* = 132.8155, "
+        "cost 35.0997)",
         params={"demand_mean": m, "demand_sd": sd, "holding": h, "shortage": b, "override_extra_sd": x},
-        quantities={
-            "level": Quantity(best["level"], 0.01, "mean order-up-to level S* the optimiser sets"),
-            "cost": Quantity(best["cost"], 0.03, "mean cost a day, h x left over + b x short"),
-            "fill": Quantity(best["fill"], 0.01, "share of units filled from stock"),
-            "level_override": Quantity(over["level"], 0.01, "level under the cx_buffer override"),
-            "cost_override": Quantity(over["cost"], 0.03, "mean cost a day under the override"),
-            "fill_override": Quantity(over["fill"], 0.01, "fill rate under the override"),
+        theory_of=lambda: {
+            "level": Quantity(
+                best["level"], bound("exact", quick), "mean order-up-to level S* the optimiser sets"
+            ),
+            "fill": Quantity(
+                best["fill"], bound("exact", quick), "share of units filled from stock at S*"
+            ),
+            "cost": Quantity(
+                best["cost"], bound("ratio", quick), "mean cost a day at S*, h x left over + b x short"
+            ),
+            "level_override": Quantity(
+                over["level"], bound("exact", quick), "level under the cx_buffer override"
+            ),
+            "fill_override": Quantity(
+                over["fill"], bound("exact", quick), "fill rate under the override"
+            ),
             "override_price": Quantity(
-                over["override_cost"], 0.03, "extra cost a day of the override (paired runs)"
+                1.0,
+                bound("price", quick),
+                "extra cost a day of the override (paired runs) over its closed form at the whole "
+                f"units held (about {over['override_cost']:.2f} at S* + sd)",
             ),
         },
-        quick=Size(4, 1200, 60),
-        full=Size(10, 6000, 60),
+        size=size,
         build=_news_build("ai"),
         measure=_measure_news,
+        quick=quick,
         command="--generate normal --mean 120 --sd 10",
-        note="Demand is N(120, 10) rounded to whole units: its sd is 10.004, which moves S* by 0.005.",
+        note="Demand is N(120, 10) rounded to whole units and the plant holds whole units: the "
+        "level and fill are judged against the closed forms at S* and S* + sd, the cost at S* "
+        "(where rounding moves it by a second-order amount), and the override's price against the "
+        "exact expected cost of the whole-unit stocks the two policies held.",
         extra={"demand": {"kind": "normal", "arrivals": "daily", "params": {"mean": m, "sd": sd}}},
     )
 
 
-# --- closed lines -------------------------------------------------------------------------------
+# --- closed lines----------------------------------------------------------------------------------
 def _measure_line(case: Case, size: Size, seed: np.random.SeedSequence) -> dict[str, float]:
     fr = run_plant(case, size, seed)
     k = _kpis(fr, size)
@@ -600,12 +708,12 @@ def _conwip_case(
     wip: int,
     batch: int,
     deterministic: bool,
-    quick: Size,
-    full: Size,
+    size: Size,
+    quick: bool,
 ) -> Case:
     law = theory.conwip_best_case if deterministic else theory.conwip_practical_worst_case
     th = law(stations, t, wip)
-    overload = 1.4 * th["throughput"]
+    overload = round(1.4 * th["throughput"], 3)
     times = _det(t) if deterministic else _exp(t)
     which = "best case (deterministic times)" if deterministic else "practical worst case"
 
@@ -623,7 +731,7 @@ def _conwip_case(
 
     return Case(
         name=name,
-        title=f"CONWIP line, {stations} stations, WIP {wip}, jobs of {batch}: {which}",
+        title=f"CONWIP line, {stations} stations, WIP {wip} in jobs of {batch}: {which}",
         source="Hopp and Spearman, Factory Physics (3rd ed.) sec. 7.3 and 10.4",
         params={
             "stations": stations,
@@ -632,26 +740,20 @@ def _conwip_case(
             "transfer_batch": batch,
             "times": times["kind"],
         },
-        quantities={
-            "throughput": Quantity(th["throughput"], 0.02, "units finished a day"),
-            "cycle_time": Quantity(th["cycle_time"], 0.02, "mean flow time through the line (days)"),
-            "wip": Quantity(th["wip"], 0.01, "time-average units in the line"),
+        theory_of=lambda: {
+            "throughput": Quantity(th["throughput"], bound("line", quick), "units finished a day"),
+            "cycle_time": Quantity(
+                th["cycle_time"], bound("line", quick), "mean flow time through the line (days)"
+            ),
+            "wip": Quantity(th["wip"], bound("exact", quick), "time-average units in the line"),
         },
-        quick=quick,
-        full=full,
+        size=size,
         build=build,
         measure=_measure_line,
+        quick=quick,
         command=f"--generate poisson --mean {overload:g} --arrivals continuous",
-        extra={"demand": {"kind": "poisson", "arrivals": "continuous", "params": {"mean": overload}}},
+        extra={"demand": _poisson(overload)},
     )
-
-
-KANBAN = {"rates": (10.0, 10.0, 10.0), "cards": (2, 2, 5), "demand": 7.0}
-
-
-@cache
-def _kanban_theory() -> theory.KanbanLine:
-    return theory.kanban_line(KANBAN["rates"], KANBAN["cards"], KANBAN["demand"], max_backorders=250)
 
 
 def _measure_kanban(case: Case, size: Size, seed: np.random.SeedSequence) -> dict[str, float]:
@@ -666,8 +768,26 @@ def _measure_kanban(case: Case, size: Size, seed: np.random.SeedSequence) -> dic
     }
 
 
-def _kanban_case() -> Case:
-    rates, cards, lam = KANBAN["rates"], KANBAN["cards"], KANBAN["demand"]
+@cache
+def _kanban_line(rates: tuple[float, ...], cards: tuple[int, ...], lam: float) -> theory.KanbanLine:
+    return theory.kanban_line(rates, cards, lam, max_backorders=250)
+
+
+def _kanban_case(lam: float, size: Size, quick: bool) -> Case:
+    rates, cards = (10.0, 10.0, 10.0), (2, 2, 5)
+
+    def solved() -> dict[str, Quantity]:
+        k = _kanban_line(rates, cards, lam)
+        return {
+            "fill": Quantity(k.fill, bound("fill", quick), "share of orders filled from stock"),
+            "backorders": Quantity(
+                k.backorders, bound("backorders", quick), "mean backorders (end-of-day samples)"
+            ),
+            "stock": Quantity(
+                k.stock, bound("stock", quick), "mean finished goods (end-of-day samples)"
+            ),
+            "wip": Quantity(k.wip, bound("line", quick), "time-average units in the line"),
+        }
 
     def build(size: Size) -> dict[str, Any]:
         policy = pull(cards[-1], review="continuous", control="kanban", kanban_cards=list(cards[:-1]))
@@ -681,35 +801,22 @@ def _kanban_case() -> Case:
             f"stage's are the finished-goods buffer), Poisson orders at {lam:g} a day.",
         )
 
-    # the theory is solved lazily (a few seconds): the quantities carry placeholders filled in below
     return Case(
         name="kanban",
-        title=f"Kanban line, {len(rates)} stations, cards {list(cards)}, Poisson demand",
+        title=f"Kanban line, {len(rates)} stations, cards {list(cards)}, Poisson demand at {lam:g}",
         source="Hopp and Spearman, Factory Physics sec. 10.4; exact Markov chain "
         "(Buzacott and Shanthikumar 1993, ch. 5)",
         params={"service_rates": list(rates), "cards": list(cards), "arrival_rate": lam},
-        quantities={},
-        quick=Size(6, 1000, 40),
-        full=Size(16, 8000, 40),
+        theory_of=solved,
+        size=size,
         build=build,
         measure=_measure_kanban,
+        quick=quick,
         command=f"--generate poisson --mean {lam:g} --arrivals continuous",
-        extra={
-            "demand": {"kind": "poisson", "arrivals": "continuous", "params": {"mean": lam}},
-            "lazy_theory": True,
-        },
+        note="Theory: the line's Markov chain (per station the units in process and done, the "
+        "backorders cut at 250) solved exactly (simulator.validate.theory.kanban_line).",
+        extra={"demand": _poisson(lam)},
     )
-
-
-def kanban_quantities() -> dict[str, Quantity]:
-    """The kanban case's theory (solving the chain takes a few seconds, so only when needed)."""
-    k = _kanban_theory()
-    return {
-        "fill": Quantity(k.fill, 0.03, "share of orders filled from stock"),
-        "backorders": Quantity(k.backorders, 0.06, "mean backorders (end-of-day samples)"),
-        "stock": Quantity(k.stock, 0.03, "mean finished goods (end-of-day samples)"),
-        "wip": Quantity(k.wip, 0.02, "time-average units in the line"),
-    }
 
 
 def _measure_breakdowns(case: Case, size: Size, seed: np.random.SeedSequence) -> dict[str, float]:
@@ -719,10 +826,11 @@ def _measure_breakdowns(case: Case, size: Size, seed: np.random.SeedSequence) ->
     return {"throughput": k["throughput_per_day"], "down_share": st.down_time / st.machine_days()}
 
 
-def _breakdown_case() -> Case:
+def _breakdown_case(size: Size, quick: bool) -> Case:
     machines, t, mtbf, mttr, wip = 2, 0.1, 2.0, 0.5, 12
     a = theory.availability(mtbf, mttr)
     rate = machines / t * a
+    overload = round(1.4 * rate, 3)
 
     def build(size: Size) -> dict[str, Any]:
         stage = {
@@ -746,67 +854,66 @@ def _breakdown_case() -> Case:
         title="Availability: a saturated stage with failures and repairs",
         source="Hopp and Spearman, Factory Physics sec. 8.4 (A = MTBF / (MTBF + MTTR))",
         params={"machines": machines, "unit_time": t, "mtbf_days": mtbf, "mttr_days": mttr},
-        quantities={
-            "throughput": Quantity(rate, 0.02, "units a day = machines / unit time x availability"),
-            "down_share": Quantity(1 - a, 0.03, "share of machine time under repair"),
+        theory_of=lambda: {
+            "throughput": Quantity(
+                rate, bound("line", quick), "units a day = machines / unit time x availability"
+            ),
+            "down_share": Quantity(
+                1 - a, bound("backorders", quick), "share of machine time under repair"
+            ),
         },
-        quick=Size(4, 400, 10),
-        full=Size(10, 3000, 10),
+        size=size,
         build=build,
         measure=_measure_breakdowns,
-        command=f"--generate poisson --mean {1.4 * rate:g} --arrivals continuous",
-        extra={"demand": {"kind": "poisson", "arrivals": "continuous", "params": {"mean": 1.4 * rate}}},
+        quick=quick,
+        command=f"--generate poisson --mean {overload:g} --arrivals continuous",
+        extra={"demand": _poisson(overload)},
     )
 
 
-# --- the catalogue -------------------------------------------------------------------------------------
-@cache
-def catalogue() -> dict[str, Case]:
-    """Every case by name, in the order of the table."""
-    cases = [
-        _queue_case(
-            "mm1",
-            1,
-            7.0,
-            10.0,
-            Size(6, 1500, 20),
-            Size(16, 12_000, 20),
-            {"wait": 0.04, "time": 0.03},
+# --- the catalogue---------------------------------------------------------------------------------
+def _cases(quick: bool) -> list[Case]:
+    """The catalogue of a tier. The quick tier checks each family at parameters where a short run
+    gives a tight interval (moderate loads); the full tier at the textbook ones (rho = 0.8)."""
+    from simulator.validate.market_cases import bass_case, logit_case
+
+    q = quick
+
+    def sz(quick: Size, full: Size) -> Size:
+        return quick if q else full
+
+    gamma = {"kind": "gamma", "mean": 1.0, "cv": 0.5}
+    return [
+        _queue_case("mm1", 1, 5.0 if q else 8.0, 10.0, sz(Size(12, 1100, 20), Size(20, 3000, 50)), q),
+        _queue_case("mm2", 2, 12.0 if q else 16.0, 10.0, sz(Size(12, 650, 20), Size(20, 3000, 50)), q),
+        _little_case(sz(Size(10, 250, 20), Size(20, 800, 20)), q),
+        _mts_case(
+            6.0 if q else 8.0, 10.0, 2 if q else 5, sz(Size(12, 950, 20), Size(20, 11_000, 50)), q
         ),
-        _queue_case(
-            "mm2",
-            2,
-            16.0,
-            10.0,
-            Size(6, 1500, 20),
-            Size(16, 12_000, 20),
-            {"wait": 0.05, "time": 0.03},
+        _base_stock_case("base_stock", 4.0, _det(1.0), 6, sz(Size(12, 500, 10), Size(20, 2000, 10)), q),
+        _base_stock_case(
+            "base_stock_gamma", 4.0, gamma, 6, sz(Size(12, 500, 10), Size(20, 2000, 10)), q
         ),
-        _little_case(),
-        _mts_case(),
-        _base_stock_case("base_stock", _det(2.0)),
-        _base_stock_case("base_stock_gamma", {"kind": "gamma", "mean": 2.0, "cv": 0.5}),
-        _periodic_case(),
-        *_bullwhip_cases(),
-        _newsvendor_case(),
-        _conwip_case("conwip", 4, 0.1, 4, 1, False, Size(4, 600, 10), Size(10, 5000, 10)),
-        _conwip_case("conwip_batch", 4, 0.1, 8, 2, True, Size(2, 100, 5), Size(3, 500, 5)),
-        _kanban_case(),
-        _breakdown_case(),
+        _periodic_case(sz(Size(10, 400, 30), Size(20, 1000, 30)), q),
+        *_bullwhip_cases(sz(Size(10, 600, 60), Size(20, 1500, 60)), q),
+        _newsvendor_case(sz(Size(10, 1500, 120), Size(20, 2500, 120)), q),
+        _conwip_case("conwip", 4, 0.1, 4, 1, False, sz(Size(10, 250, 5), Size(20, 600, 5)), q),
+        _conwip_case("conwip_batch", 4, 0.1, 8, 2, True, sz(Size(2, 60, 5), Size(3, 200, 5)), q),
+        _kanban_case(6.0, sz(Size(12, 700, 20), Size(20, 3000, 20)), q),
+        _breakdown_case(sz(Size(10, 450, 5), Size(20, 1500, 5)), q),
+        logit_case(sz(Size(12, 60, 10), Size(20, 150, 10)), q),
+        bass_case(sz(Size(16, 15, 0), Size(40, 15, 0)), q),
     ]
-    return {c.name: c for c in cases}
 
 
-def quantities(case: Case) -> dict[str, Quantity]:
-    """The case's checked quantities with their theory (solving any that are solved lazily)."""
-    if case.extra.get("lazy_theory") and case.name == "kanban":
-        return kanban_quantities()
-    return case.quantities
+@cache
+def catalogue(quick: bool = False) -> dict[str, Case]:
+    """Every case of a tier by name, in the order of the table."""
+    return {c.name: c for c in _cases(quick)}
 
 
 def measure(name: str, quick: bool, seed: np.random.SeedSequence) -> dict[str, float]:
     """One replication of case ``name`` (a top-level function: process pools pickle it)."""
-    case = catalogue()[name]
-    size = case.quick if quick else case.full
-    out = case.measure(case, size, seed)
+    case = catalogue(quick)[name]
+    out = case.measure(case, case.size, seed)
     return {k: float(v) if v is not None else math.nan for k, v in out.items()}

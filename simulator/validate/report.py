@@ -88,12 +88,11 @@ def write_scenarios(outcome: Outcome, folder: Path) -> dict[str, str]:
 
     folder.mkdir(parents=True, exist_ok=True)
     files = {}
-    cat = catalogue()
+    cat = catalogue(outcome.quick)
     for name in outcome.cases:
         case = cat[name]
-        size = case.quick if outcome.quick else case.full
         path = folder / f"{name}.toml"
-        data = case.scenario(size).model_dump(mode="json", exclude_defaults=True)
+        data = case.scenario().model_dump(mode="json", exclude_defaults=True)
         _atomic_write(path, tomli_w.dumps(data))
         files[name] = str(path)
     return files
@@ -133,7 +132,7 @@ def _figure_png(outcome: Outcome) -> bytes:
 
 def markdown(outcome: Outcome, scenario_files: dict[str, str] | None = None, figure: str = "") -> str:
     """The report as Markdown."""
-    cat = catalogue()
+    cat = catalogue(outcome.quick)
     parts = [
         "# Validation against theory",
         "",
@@ -150,7 +149,7 @@ def markdown(outcome: Outcome, scenario_files: dict[str, str] | None = None, fig
     parts += [_markdown_table(table_rows(outcome)), ""]
     for name in outcome.cases:
         case = cat[name]
-        size = case.quick if outcome.quick else case.full
+        size = case.size
         parts += [f"## {name}: {case.title}", "", f"Source: {case.source}.", ""]
         parts += [f"Inputs: {_params_text(case.params)}.", ""]
         parts += [
@@ -173,7 +172,7 @@ def markdown(outcome: Outcome, scenario_files: dict[str, str] | None = None, fig
 
 def html_page(outcome: Outcome, png: bytes, scenario_files: dict[str, str] | None = None) -> str:
     """The report as one self-contained HTML page (the figure inlined)."""
-    cat = catalogue()
+    cat = catalogue(outcome.quick)
     rows = table_rows(outcome)
     head = "".join(f"<th>{html.escape(c)}</th>" for c in rows[0])
     body = []
@@ -184,7 +183,7 @@ def html_page(outcome: Outcome, png: bytes, scenario_files: dict[str, str] | Non
     sections = []
     for name in outcome.cases:
         case = cat[name]
-        size = case.quick if outcome.quick else case.full
+        size = case.size
         items = "".join(
             f"<li><b>{html.escape(r.quantity)}</b>: {html.escape(r.what)}</li>"
             for r in outcome.rows

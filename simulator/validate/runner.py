@@ -25,7 +25,7 @@ import numpy as np
 from scipy import stats
 
 from simulator.experiments.executors import ExecutorKind, open_executor
-from simulator.validate.cases import Case, catalogue, measure, quantities
+from simulator.validate.cases import Case, catalogue, measure
 
 CONFIDENCE = 0.99
 SLACK = 0.002
@@ -76,11 +76,11 @@ def interval(x: Sequence[float], confidence: float = CONFIDENCE) -> tuple[float,
     return mean, mean - half, mean + half
 
 
-def judge(case: Case, quick: bool, values: list[dict[str, float]]) -> list[Row]:
+def judge(case: Case, values: list[dict[str, float]]) -> list[Row]:
     """The table rows of one case from its replications' measurements."""
-    size = case.quick if quick else case.full
+    size = case.size
     rows = []
-    for name, q in quantities(case).items():
+    for name, q in case.quantities.items():
         x = [v[name] for v in values]
         mean, lo, hi = interval(x)
         half = (hi - lo) / 2
@@ -148,7 +148,7 @@ def run(
         workers: processes in the pool (default: CPU count).
         progress: called with (case, replications done, replications in all) as they finish.
     """
-    cat = catalogue()
+    cat = catalogue(quick)
     names = list(cat) if not names else list(names)
     for n in names:
         if n not in cat:
@@ -157,10 +157,9 @@ def run(
     tasks = []
     for name in names:
         case = cat[name]
-        size = case.quick if quick else case.full
-        tasks += [(name, i, s) for i, s in enumerate(case.seeds(seed, size.replications))]
+        tasks += [(name, i, s) for i, s in enumerate(case.seeds(seed, case.size.replications))]
     # the longest cases first, so that a pool does not wait on one straggler at the end
-    cost = {n: (cat[n].quick if quick else cat[n].full).days for n in names}
+    cost = {n: cat[n].size.days for n in names}
     order = sorted(tasks, key=lambda t: -cost[t[0]])
     results: dict[str, dict[int, dict[str, float]]] = {n: {} for n in names}
     with open_executor(executor, workers) as pool:
@@ -170,12 +169,12 @@ def run(
             name, i = pending.pop(fut)
             results[name][i] = fut.result()
             if progress is not None:
-                total = (cat[name].quick if quick else cat[name].full).replications
+                total = cat[name].size.replications
                 progress(name, len(results[name]), total)
     rows: list[Row] = []
     for name in names:
         vals = [results[name][i] for i in sorted(results[name])]
-        rows += judge(cat[name], quick, vals)
+        rows += judge(cat[name], vals)
     return Outcome(rows, time.perf_counter() - started, quick, seed, names)
 
 
