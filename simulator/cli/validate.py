@@ -6,6 +6,7 @@ from pathlib import Path
 from typing import Annotated
 
 import typer
+from rich.console import Console
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
 from rich.table import Table
 
@@ -78,7 +79,13 @@ def validate(
     )
     task = bar.add_task("validate", total=sum(totals.values()), last="")
 
+    seen = {"done": 0, "total": sum(totals.values())}
+
     def progress(name: str, done: int, total: int) -> None:
+        seen["done"] += 1
+        if seen["done"] > seen["total"]:  # a confirmation batch: more replications than planned
+            seen["total"] += total
+            bar.update(task, total=seen["total"])
         bar.update(task, advance=1, last=f"{name} {done}/{total}")
 
     with bar:
@@ -100,8 +107,10 @@ def validate(
         for r, cells in zip(outcome.rows, rows[1:], strict=True):
             style = None if r.passed else "bold red"
             t.add_row(*cells, style=style)
-        out.print(t)
-        out.print(rep.summary_line(outcome))
+        # piped to a file or a log, a table is read whole: do not fold it to 80 columns
+        console = out if out.is_terminal else Console(width=max(out.width, 132))
+        console.print(t)
+        console.print(rep.summary_line(outcome))
     if report is not None:
         files = rep.write_report(outcome, report)
         err.print(f"Report: {files['html']}")

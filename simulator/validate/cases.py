@@ -86,10 +86,12 @@ class Case:
         """The validated scenario (at the case's own size unless given)."""
         return parse_scenario(self.build(size or self.size), source=f"case {self.name}")
 
-    def seeds(self, root: int, n: int) -> list[np.random.SeedSequence]:
+    def seeds(self, root: int, n: int, batch: int = 0) -> list[np.random.SeedSequence]:
         """The replication seeds: ``SeedSequence([root, crc32(name)]).spawn(n)`` (independent of
-        the other cases and of the order they run in)."""
-        return np.random.SeedSequence([root, zlib.crc32(self.name.encode())]).spawn(n)
+        the other cases and of the order they run in); a confirmation batch ``b >= 1`` spawns from
+        ``SeedSequence([root, crc32(name), b])``, independent of the first."""
+        key = [root, zlib.crc32(self.name.encode())] + ([batch] if batch else [])
+        return np.random.SeedSequence(key).spawn(n)
 
 
 _SOLVED: dict[tuple[str, bool], dict[str, Quantity]] = {}
@@ -888,7 +890,7 @@ def _cases(quick: bool) -> list[Case]:
         _queue_case("mm2", 2, 12.0 if q else 16.0, 10.0, sz(Size(12, 650, 20), Size(20, 3000, 50)), q),
         _little_case(sz(Size(10, 250, 20), Size(20, 800, 20)), q),
         _mts_case(
-            6.0 if q else 8.0, 10.0, 2 if q else 5, sz(Size(12, 950, 20), Size(20, 11_000, 50)), q
+            6.0 if q else 8.0, 10.0, 2 if q else 5, sz(Size(12, 1200, 20), Size(20, 11_000, 50)), q
         ),
         _base_stock_case("base_stock", 4.0, _det(1.0), 6, sz(Size(12, 500, 10), Size(20, 2000, 10)), q),
         _base_stock_case(
@@ -899,10 +901,10 @@ def _cases(quick: bool) -> list[Case]:
         _newsvendor_case(sz(Size(10, 1500, 120), Size(20, 2500, 120)), q),
         _conwip_case("conwip", 4, 0.1, 4, 1, False, sz(Size(10, 250, 5), Size(20, 600, 5)), q),
         _conwip_case("conwip_batch", 4, 0.1, 8, 2, True, sz(Size(2, 60, 5), Size(3, 200, 5)), q),
-        _kanban_case(6.0, sz(Size(12, 700, 20), Size(20, 3000, 20)), q),
+        _kanban_case(6.0, sz(Size(12, 1200, 20), Size(20, 3000, 20)), q),
         _breakdown_case(sz(Size(10, 450, 5), Size(20, 1500, 5)), q),
         logit_case(sz(Size(12, 60, 10), Size(20, 150, 10)), q),
-        bass_case(sz(Size(16, 15, 0), Size(40, 15, 0)), q),
+        bass_case(sz(Size(24, 15, 0), Size(48, 15, 0)), q),
     ]
 
 
