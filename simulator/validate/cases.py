@@ -108,7 +108,8 @@ def _solved(name: str, quick: bool, theory_of: Callable[[], dict[str, Quantity]]
 BOUNDS: dict[str, tuple[float, float]] = {
     # kind of quantity: (full, quick) bound on the 99% half-width, relative to theory
     "time": (0.03, 0.05),  # mean flow time, WIP, lead time
-    "wait": (0.05, 0.08),  # waits and queue lengths: a queue's tail
+    "wait": (0.05, 0.08),  # waits in queue: a queue's tail
+    "snapshot": (0.06, 0.15),  # a queue's length sampled at the end of each day
     "rate": (0.01, 0.02),  # utilisation of an open plant
     "line": (0.02, 0.03),  # throughput and cycle time
     "fill": (0.02, 0.03),
@@ -245,7 +246,7 @@ def _queue_case(name: str, c: int, lam: float, mu: float, size: Size, quick: boo
         params={"machines": c, "arrival_rate": lam, "service_rate": mu},
         theory_of=lambda: {
             "Wq": Quantity(th["wq"], bound("wait", quick), "mean wait in queue at the stage (days)"),
-            "Lq": Quantity(th["lq"], bound("wait", quick), "mean units queued (end-of-day samples)"),
+            "Lq": Quantity(th["lq"], bound("snapshot", quick), "mean units queued (end-of-day samples)"),
             "W": Quantity(th["w"], bound("time", quick), "mean flow time, release to finished (days)"),
             "L": Quantity(th["l"], bound("time", quick), "time-average units in the plant"),
             "lead_time": Quantity(th["w"], bound("time", quick), "mean order lead time (days)"),
@@ -776,7 +777,7 @@ def _kanban_line(rates: tuple[float, ...], cards: tuple[int, ...], lam: float) -
 
 
 def _kanban_case(lam: float, size: Size, quick: bool) -> Case:
-    rates, cards = (10.0, 10.0, 10.0), (2, 2, 5)
+    rates, cards = (10.0, 10.0, 10.0), (3, 3, 3)
 
     def solved() -> dict[str, Quantity]:
         k = _kanban_line(rates, cards, lam)
@@ -832,7 +833,7 @@ def _breakdown_case(size: Size, quick: bool) -> Case:
     machines, t, mtbf, mttr, wip = 2, 0.1, 2.0, 0.5, 12
     a = theory.availability(mtbf, mttr)
     rate = machines / t * a
-    overload = round(1.4 * rate, 3)
+    overload = round(1.2 * rate, 3)
 
     def build(size: Size) -> dict[str, Any]:
         stage = {
@@ -886,7 +887,7 @@ def _cases(quick: bool) -> list[Case]:
 
     gamma = {"kind": "gamma", "mean": 1.0, "cv": 0.5}
     return [
-        _queue_case("mm1", 1, 5.0 if q else 8.0, 10.0, sz(Size(12, 1100, 20), Size(20, 3000, 50)), q),
+        _queue_case("mm1", 1, 5.0 if q else 8.0, 10.0, sz(Size(12, 800, 20), Size(20, 3000, 50)), q),
         _queue_case("mm2", 2, 12.0 if q else 16.0, 10.0, sz(Size(12, 650, 20), Size(20, 3000, 50)), q),
         _little_case(sz(Size(10, 250, 20), Size(20, 800, 20)), q),
         _mts_case(
@@ -901,7 +902,7 @@ def _cases(quick: bool) -> list[Case]:
         _newsvendor_case(sz(Size(10, 1500, 120), Size(20, 2500, 120)), q),
         _conwip_case("conwip", 4, 0.1, 4, 1, False, sz(Size(10, 250, 5), Size(20, 600, 5)), q),
         _conwip_case("conwip_batch", 4, 0.1, 8, 2, True, sz(Size(2, 60, 5), Size(3, 200, 5)), q),
-        _kanban_case(6.0, sz(Size(12, 1200, 20), Size(20, 3000, 20)), q),
+        _kanban_case(6.0, sz(Size(12, 900, 20), Size(20, 3000, 20)), q),
         _breakdown_case(sz(Size(10, 450, 5), Size(20, 1500, 5)), q),
         logit_case(sz(Size(12, 60, 10), Size(20, 150, 10)), q),
         bass_case(sz(Size(24, 15, 0), Size(48, 15, 0)), q),
