@@ -143,6 +143,7 @@ def test_cli_rejects_bad_demand_with_exit_2(tmp_path: Path, text: str, where: st
         ["--firm", "Workshop", "--generate", "poisson", "--demand", "x.csv"],
         ["--firm", "Workshop", "--generate", "chaos"],
         ["--firm", "Workshop", "--generate", "ar1", "--phi", "1.5"],
+        ["--firm", "Workshop", "--generate", "poisson", "--arrivals", "hourly"],
         ["--firm", "Workshop", "--demand", "missing.csv"],
     ],
 )
@@ -217,3 +218,20 @@ def test_generator_laws() -> None:
     assert peak > 140 and trough < 60
     with pytest.raises(ValueError, match="phi"):
         generate_daily("ar1", 10, rng, phi=1.0)
+
+
+def test_continuous_arrivals_spread_each_days_units_within_the_day() -> None:
+    """The same daily counts as daily arrivals, one order per unit at a uniform time in its day: with
+    Poisson counts a Poisson process (gaps exponential: mean 1 / rate, coefficient of variation 1)."""
+    from simulator.demand import unit_orders
+
+    rate, days = 6.0, 4000
+    units = generate_daily("poisson", days, Streams(5).get("demand"), mean=rate)
+    daily = unit_orders(units)
+    spread = unit_orders(units, Streams(5).get("demand:times"))
+    assert (daily["time"] == daily["day"]).all()
+    assert units_per_day(spread, days).tolist() == units.tolist()
+    assert ((spread["time"] >= spread["day"]) & (spread["time"] < spread["day"] + 1)).all()
+    gaps = np.diff(spread["time"].to_numpy())
+    assert gaps.mean() == pytest.approx(1 / rate, rel=0.02)
+    assert gaps.std() / gaps.mean() == pytest.approx(1.0, abs=0.03)
