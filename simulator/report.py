@@ -349,7 +349,10 @@ def build_sections(exp: analysis.Loaded) -> list[Section]:
     if len(points) == 1:
         table = analysis.kpi_table(exp, 0)
         s = Section("KPIs per policy")
-        s.text.append(f"Mean over replications with its 95% Student-t interval (KPIs of {exp.firm}).")
+        s.text.append(
+            f"Mean over replications with its 95% interval (KPIs of {exp.firm}): Student-t, and for "
+            "shares Wilson's with the replications' effective sample size, inside [0, 1]."
+        )
         s.tables.append(("KPIs", table[["kpi", "policy", "mean", "low", "high", "n"]]))
         s.figures.append(
             (
