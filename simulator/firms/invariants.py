@@ -172,7 +172,6 @@ def accrual_problems(firm: Firm) -> list[str]:
     from simulator.firms.firm import COST_ITEMS, STOCKS
 
     spec = firm.spec.factory
-    o = firm.orders
     books = firm.books  # closed days only: the close books holding, capacity and returns
     problems = []
     cash = books["revenue"] - sum(books[k] for k in COST_ITEMS)
