@@ -92,6 +92,7 @@ def test_every_case_names_a_source_and_its_inputs_and_builds_a_valid_scenario() 
             c.scenario()  # validates
 
 
+@pytest.mark.timeout(2400)  # a few minutes on two free cores; much longer on a busy machine
 def test_quick_validate_passes_through_the_command_line(tmp_path: Path) -> None:
     """``marketsim validate --quick`` prints every case passing (exit 0) and writes its report; the
     JSON rows carry every input their theory needs."""
@@ -140,6 +141,7 @@ def test_unknown_case_is_refused_with_exit_2() -> None:
 
 
 @pytest.mark.long
+@pytest.mark.timeout(4 * 3600)
 def test_full_validate_passes() -> None:
     outcome = run(quick=False, workers=2)
     failed = [
@@ -197,6 +199,7 @@ def _agrees(x: list[float], value: float, rel: float) -> bool:
 
 
 @pytest.mark.long
+@pytest.mark.timeout(3 * 3600)
 def test_the_issues_cases_reproduce_theory_through_marketsim_factory(tmp_path: Path) -> None:
     """M/M/2 flow time, the make-to-stock queue at rho = 0.8, S = 5 (fill, backorders, stock) and a
     four-station CONWIP line, each from its scenario file by ``marketsim factory``."""
