@@ -11,6 +11,11 @@ A case names its source, every input its theory needs (``params``), the theory's
 quantity, and a relative bound: the 99% interval must be that tight and must contain theory.
 Time is scaled so that a plant sees many events a day (ten services a day rather than one), which
 changes nothing in theory and makes the runs cheaper.
+
+The catalogue has two tiers (:func:`catalogue`): the **full** one at the textbook parameters
+(rho = 0.8, the issue's M/M/2, make-to-stock queue and CONWIP line; ``scenarios/validation/`` ships
+those three) on long runs, and the **quick** one, which checks each family at moderate loads with
+its plants running twice as fast, on runs short enough for ``make test``.
 """
 
 from __future__ import annotations
@@ -104,7 +109,7 @@ def _solved(name: str, quick: bool, theory_of: Callable[[], dict[str, Quantity]]
     return _SOLVED[key]
 
 
-# --- bounds----------------------------------------------------------------------------------------
+# --- bounds ---------------------------------------------------------------------------------------
 BOUNDS: dict[str, tuple[float, float]] = {
     # kind of quantity: (full, quick) bound on the 99% half-width, relative to theory
     "time": (0.03, 0.05),  # mean flow time, WIP, lead time
@@ -130,7 +135,7 @@ def bound(kind: str, quick: bool) -> float:
     return fast if quick else full
 
 
-# --- building blocks-------------------------------------------------------------------------------
+# --- building blocks ------------------------------------------------------------------------------
 def _exp(mean: float) -> dict[str, Any]:
     return {"kind": "exponential", "mean": mean}
 
@@ -206,7 +211,7 @@ def _after_warmup(fr: FactoryRun, size: Size) -> Any:
     return ts[ts["day"] >= size.warmup]
 
 
-# --- queues----------------------------------------------------------------------------------------
+# --- queues ---------------------------------------------------------------------------------------
 def _measure_queue(case: Case, size: Size, seed: np.random.SeedSequence) -> dict[str, float]:
     fr = run_plant(case, size, seed)
     k = _kpis(fr, size)
@@ -319,7 +324,7 @@ def _little_case(size: Size, quick: bool) -> Case:
     )
 
 
-# --- make to stock---------------------------------------------------------------------------------
+# --- make to stock --------------------------------------------------------------------------------
 def _measure_stock(case: Case, size: Size, seed: np.random.SeedSequence) -> dict[str, float]:
     fr = run_plant(case, size, seed)
     k = _kpis(fr, size)
@@ -462,7 +467,7 @@ def _periodic_case(size: Size, quick: bool) -> Case:
     )
 
 
-# --- bullwhip--------------------------------------------------------------------------------------
+# --- bullwhip -------------------------------------------------------------------------------------
 def _measure_bullwhip(case: Case, size: Size, seed: np.random.SeedSequence) -> dict[str, float]:
     fr = run_plant(case, size, seed)
     ts = _after_warmup(fr, size)
@@ -563,7 +568,7 @@ def _bullwhip_cases(size: Size, quick: bool) -> list[Case]:
     ]
 
 
-# --- newsvendor------------------------------------------------------------------------------------
+# --- newsvendor -----------------------------------------------------------------------------------
 NEWS = {"mean": 120.0, "sd": 10.0, "holding": 2.0, "shortage": 18.0, "extra_sd": 2.0}
 
 
@@ -693,7 +698,7 @@ def _newsvendor_case(size: Size, quick: bool) -> Case:
     )
 
 
-# --- closed lines----------------------------------------------------------------------------------
+# --- closed lines ---------------------------------------------------------------------------------
 def _measure_line(case: Case, size: Size, seed: np.random.SeedSequence) -> dict[str, float]:
     fr = run_plant(case, size, seed)
     k = _kpis(fr, size)
@@ -874,7 +879,7 @@ def _breakdown_case(x: float, size: Size, quick: bool) -> Case:
     )
 
 
-# --- the catalogue---------------------------------------------------------------------------------
+# --- the catalogue --------------------------------------------------------------------------------
 def _cases(quick: bool) -> list[Case]:
     """The catalogue of a tier. The quick tier checks each family at parameters where a short run
     gives a tight interval (moderate loads); the full tier at the textbook ones (rho = 0.8)."""

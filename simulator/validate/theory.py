@@ -42,7 +42,7 @@ from scipy import stats
 from simulator.policies.optimisation import expected_cost, fill_rate, newsvendor_level
 
 
-# --- queues----------------------------------------------------------------------------------------
+# --- queues ---------------------------------------------------------------------------------------
 def erlang_c(c: int, lam: float, mu: float) -> float:
     """Probability that an arrival waits in an M/M/c queue (Erlang's C formula)."""
     a = lam / mu
@@ -61,7 +61,7 @@ def mmc(c: int, lam: float, mu: float) -> dict[str, float]:
     return {"wq": wq, "w": w, "lq": lam * wq, "l": lam * w, "rho": lam / (c * mu)}
 
 
-# --- inventory-------------------------------------------------------------------------------------
+# --- inventory ------------------------------------------------------------------------------------
 def make_to_stock_queue(lam: float, mu: float, s: int) -> dict[str, float]:
     """M/M/1 plant with base stock ``s`` and one-for-one release: fill rate, mean backorders and
     mean stock on hand (the units on order are the number in an M/M/1 queue)."""
@@ -120,7 +120,7 @@ def periodic_order_up_to(lam: float, lead: int, review: int, s: int) -> dict[str
     return {"stockout_free_days": csl, "unit_fill": 1 - short / (lam * review)}
 
 
-# --- bullwhip--------------------------------------------------------------------------------------
+# --- bullwhip -------------------------------------------------------------------------------------
 def bullwhip_moving_average(cover: float, window: int, phi: float = 0.0) -> float:
     """Var(orders) / Var(demand) of order-up-to ``cover`` x the ``window``-period moving average,
     with AR(1) demand of autocorrelation ``phi`` (0: i.i.d.): Chen, Drezner, Ryan and Simchi-Levi
@@ -136,7 +136,7 @@ def bullwhip_exp_smoothing(cover: float, alpha: float) -> float:
     return 1 + 2 * el * a + 2 * el**2 * a**2 / (2 - a)
 
 
-# --- newsvendor------------------------------------------------------------------------------------
+# --- newsvendor -----------------------------------------------------------------------------------
 def newsvendor(
     mean: float, sd: float, holding: float, shortage: float, extra_sd: float = 0.0
 ) -> dict[str, float]:
@@ -156,7 +156,7 @@ def newsvendor(
     }
 
 
-# --- closed lines----------------------------------------------------------------------------------
+# --- closed lines ---------------------------------------------------------------------------------
 def conwip_practical_worst_case(stations: int, unit_time: float, wip: int) -> dict[str, float]:
     """A closed line of ``stations`` balanced single-machine stations, exponential times of mean
     ``unit_time``, ``wip`` unit jobs: TH = w / (w + M - 1) / t, CT = (w + M - 1) t (Hopp and
@@ -284,7 +284,7 @@ def availability(mtbf: float, mttr: float) -> float:
     return mtbf / (mtbf + mttr)
 
 
-# --- consumers-------------------------------------------------------------------------------------
+# --- consumers ------------------------------------------------------------------------------------
 def logit_shares(utilities: Sequence[float] | np.ndarray) -> np.ndarray:
     """Choice probabilities of the options with ``utilities``, after the outside option (utility 0):
     ``[P(no purchase), P(option 1), ...]``."""
