@@ -244,7 +244,7 @@ def _cases(quick: bool) -> list[Case]:
     x = 2.0 if q else 1.0
     gamma = {"kind": "gamma", "mean": 1.0 / x, "cv": 0.5}
     return [
-        queue_case("mm1", 1, 10.0 if q else 8.0, 10.0 * x, sz(Size(12, 700, 10), Size(20, 3000, 50)), q),
+        queue_case("mm1", 1, 10.0 if q else 8.0, 10.0 * x, sz(Size(12, 700, 10), Size(20, 5500, 50)), q),
         queue_case(
             "mm2", 2, 24.0 if q else 16.0, 10.0 * x, sz(Size(12, 330, 10), Size(20, 3000, 50)), q
         ),
