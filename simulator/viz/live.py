@@ -21,6 +21,7 @@ version of :class:`~simulator.model.MarketModel`:
 from __future__ import annotations
 
 import itertools
+import logging
 import sys
 import threading
 import time
@@ -71,6 +72,10 @@ WAIT_SLICE = 0.2
 _uids = itertools.count(1)
 _SERVER_STOPPING = threading.Event()
 _LIVE: weakref.WeakSet[LiveMarket] = weakref.WeakSet()
+
+
+def _freed(uid: int) -> None:
+    logging.getLogger("simulator.viz").info(f"market {uid} freed")
 
 
 def stop_all() -> None:
@@ -235,6 +240,7 @@ class LiveMarket(MarketModel):
         self.datacollector = self._page_collector()
         self.datacollector.collect(self)  # day 0: every plot has its axes from the start
         _LIVE.add(self)
+        weakref.finalize(self, _freed, self.uid)
 
     # ------------------------------------------------------------------------------------------
     def step(self) -> None:
