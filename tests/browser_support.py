@@ -137,11 +137,11 @@ class VizServer:
         ticks = int(fields[11]) + int(fields[12])  # utime, stime (fields 14 and 15 of stat)
         return ticks / os.sysconf("SC_CLK_TCK")
 
-    def wait_for_output(self, text: str, timeout: float = 60.0) -> bool:
-        """Wait until the server printed ``text``; False if it did not within ``timeout`` s."""
+    def wait_for_output(self, text: str, timeout: float = 60.0, times: int = 1) -> bool:
+        """Wait until the server printed ``text`` ``times`` times; False if not within ``timeout`` s."""
         t0 = time.monotonic()
         while time.monotonic() - t0 < timeout:
-            if text in self.output():
+            if self.output().count(text) >= times:
                 return True
             time.sleep(0.2)
         return False

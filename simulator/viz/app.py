@@ -84,10 +84,11 @@ def _connected_probe() -> Any:
 
 
 def _close_session(link: PageLink, model: solara.Reactive[LiveMarket]) -> None:
-    link.closed.set()
+    link.closed.set()  # every market of the session stops at its next day
     m = model.value
-    m.close()
-    log(f"session closed: its market stopped at day {m.day}")
+    day = m.day
+    released = m.release()
+    log(f"session closed: market {m.uid} stopped at day {day}, {released / 1e6:.1f} MB released")
     # the session's objects form cycles; collect them soon, once the session has let go of them
     timer = threading.Timer(2.0, gc.collect)
     timer.daemon = True

@@ -74,6 +74,32 @@ _SERVER_STOPPING = threading.Event()
 _LIVE: weakref.WeakSet[LiveMarket] = weakref.WeakSet()
 
 
+RELEASED = (
+    "population",
+    "network",
+    "firms",
+    "env",
+    "event_log",
+    "events",
+    "rows",
+    "market_rows",
+    "datacollector",
+    "history",
+    "grid",
+    "_sample",
+    "last_choices",
+    "collected",
+)
+"""What a released market lets go of."""
+
+
+def _array_bytes(obj: Any) -> int:
+    """Bytes of the numpy arrays among an object's attributes (one level deep)."""
+    if obj is None:
+        return 0
+    return sum(v.nbytes for v in vars(obj).values() if isinstance(v, np.ndarray))
+
+
 def _freed(uid: int) -> None:
     logging.getLogger("simulator.viz").info(f"market {uid} freed")
 
@@ -295,6 +321,27 @@ class LiveMarket(MarketModel):
         """End this market: no further day is simulated, and Play stops at its next step."""
         self.closed = True
         self.running = False
+
+    def release(self) -> int:
+        """Close the market and let go of its state (consumers, network, plants, history).
+
+        Waits for a day under way to finish. The object itself may outlive its session a while
+        (the page's closures refer to it); its memory does not.
+
+        Returns:
+            The bytes of numpy arrays released (consumer columns, network, event log): an estimate.
+        """
+        self.close()
+        with self._lock:
+            size = sum(_array_bytes(getattr(self, name, None)) for name in ("population", "event_log"))
+            net = getattr(self, "network", None)
+            size += sum(
+                getattr(getattr(net, part, None), "nbytes", 0) for part in ("data", "indices", "indptr")
+            )
+            self.remove_all_agents()
+            for name in RELEASED:
+                self.__dict__.pop(name, None)
+        return size
 
     # ------------------------------------------------------------------------------------------
     def _page_collector(self) -> mesa.DataCollector:
