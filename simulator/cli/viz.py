@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import os
+import sys
 from pathlib import Path
 from typing import Annotated
 
@@ -38,3 +40,8 @@ def viz(
         fail_input(e.lines())
     except PortUnavailable as e:
         fail_input([str(e)])
+    # stopped with Ctrl-C and cleaned up: leave now rather than wait for the web server's idle
+    # worker threads to time out (seconds)
+    sys.stdout.flush()
+    sys.stderr.flush()
+    os._exit(0)

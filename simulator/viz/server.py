@@ -20,13 +20,13 @@ before; nothing here imports solara at module level.
 
 from __future__ import annotations
 
-import atexit
 import logging
 import os
 import shutil
 import socket
 import sys
 import tempfile
+import warnings
 from pathlib import Path
 from typing import Any
 
@@ -145,8 +145,7 @@ def serve(
         PortUnavailable: if ``host:port`` cannot be listened on.
     """
     check_port(host, port)
-    assets = Path(tempfile.mkdtemp(prefix="marketsim-viz-assets-"))
-    atexit.register(shutil.rmtree, assets, True)  # links only: the installed files stay
+    assets = Path(tempfile.mkdtemp(prefix="marketsim-viz-assets-"))  # links only, removed at the end
     asset_folder(installed_assets(), assets)
     os.environ.update(solara_environment(scenario, port, host, session_timeout, assets))
     _log_to_stdout()
@@ -164,10 +163,12 @@ def serve(
 
     class Server(uvicorn.Server):
         def handle_exit(self, sig: int, frame: Any) -> None:
-            # Ctrl-C: no page has anything to save, so stop the markets and do not wait for tabs
+            # Ctrl-C: no page has anything to save, so stop the markets and do not wait for open
+            # tabs; uvicorn's own handler would also raise the signal again once it stopped
+            if self.should_exit:  # a second Ctrl-C: stop waiting for anything
+                self.force_exit = True
             stop_all()
-            super().handle_exit(sig, frame)
-            self.force_exit = True
+            self.should_exit = True
 
     config = uvicorn.Config(
         "solara.server.starlette:app",
@@ -176,11 +177,15 @@ def serve(
         log_config=LOGGING_CONFIG,
         timeout_graceful_shutdown=1,
     )
+    # served on 127.0.0.1 (not "localhost"), Solara warns on every page that its session cookie
+    # cannot be samesite=none; lax is right for a page that is not embedded elsewhere
+    warnings.filterwarnings("ignore", message="Cookies with samesite=none require https")
     log(f"{scenario} at {url(host, port)}  (Ctrl-C stops)")
     try:
         Server(config).run()
-    except KeyboardInterrupt:  # uvicorn re-raises the Ctrl-C it handled
+    except KeyboardInterrupt:  # a Ctrl-C before the server installed its handler
         pass
     finally:
         stop_all()
+        shutil.rmtree(assets, ignore_errors=True)
     log("stopped")
