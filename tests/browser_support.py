@@ -176,9 +176,7 @@ class BusyCores:
     """Keep ``n`` cores busy with spinning processes (another user's simulations) until closed."""
 
     def __init__(self, n: int = os.cpu_count() or 2) -> None:
-        self.procs = [
-            subprocess.Popen([sys.executable, "-c", "while True: pass"]) for _ in range(n)
-        ]
+        self.procs = [subprocess.Popen([sys.executable, "-c", "while True: pass"]) for _ in range(n)]
 
     def close(self) -> None:
         """Stop the spinning processes started here (by their ids)."""
