@@ -12,7 +12,7 @@ dictionary costs well under a millisecond. The data still come from the model's 
 from __future__ import annotations
 
 import math
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from typing import Any
 
 SCHEMA = "https://vega.github.io/schema/vega-lite/v5.json"
@@ -26,7 +26,7 @@ def _clean(v: Any) -> float | None:
     return f if math.isfinite(f) else None
 
 
-def firm_rows(days: Sequence[int], series: dict[str, Sequence[Any]]) -> list[dict[str, Any]]:
+def firm_rows(days: Sequence[int], series: Mapping[str, Sequence[Any]]) -> list[dict[str, Any]]:
     """Tidy rows ``{day, firm, value}`` of per-firm series (missing values left out)."""
     rows = []
     for firm, values in series.items():
@@ -41,19 +41,17 @@ def event_layers(events: list[dict[str, Any]]) -> list[dict[str, Any]]:
     """Dashed rules and letters at event days (``day``, ``letter``, ``event``, ``colour``)."""
     if not events:
         return []
-    base = {
-        "data": {"values": events},
-        "encoding": {
-            "x": {"field": "day", "type": "quantitative"},
-            "color": {"field": "colour", "type": "nominal", "scale": None},
-            "tooltip": [
-                {"field": "day", "type": "quantitative", "title": "day"},
-                {"field": "event", "type": "nominal", "title": "event"},
-            ],
-        },
+    encoding: dict[str, Any] = {
+        "x": {"field": "day", "type": "quantitative"},
+        "color": {"field": "colour", "type": "nominal", "scale": None},
+        "tooltip": [
+            {"field": "day", "type": "quantitative", "title": "day"},
+            {"field": "event", "type": "nominal", "title": "event"},
+        ],
     }
+    base: dict[str, Any] = {"data": {"values": events}, "encoding": encoding}
     rule = {**base, "mark": {"type": "rule", "strokeDash": [4, 3], "strokeWidth": 1.2}}
-    text_enc = {**base["encoding"], "text": {"field": "letter"}, "y": {"value": 0}}
+    text_enc = {**encoding, "text": {"field": "letter"}, "y": {"value": 0}}
     text = {
         **base,
         "mark": {"type": "text", "dy": -4, "baseline": "bottom", "fontWeight": "bold", "fontSize": 10},

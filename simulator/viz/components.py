@@ -165,7 +165,7 @@ def generation_share_plot(model: LiveMarket) -> None:
 def consumer_portrayal(agent: SampledConsumer) -> AgentPortrayalStyle:
     """How a sampled consumer is drawn: colour = firm last bought from (red: boycotting), marker =
     generation; the tooltip names both."""
-    model: LiveMarket = agent.model  # type: ignore[assignment]
+    model: LiveMarket = agent.model
     last = agent.last_firm
     boycotts = agent.boycotting
     firm = model.firms[last].name if last >= 0 else "none yet"
