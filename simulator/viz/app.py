@@ -107,7 +107,8 @@ def Page() -> None:
     params = solara.use_memo(lambda: {**model_params(base), PAGE_KEY: link}, dependencies=[])
     # built once per session, never at module level (that one model would be shared by every tab)
     first = solara.use_memo(lambda: LiveMarket(**initial_values(params)), dependencies=[])
-    model: solara.Reactive[LiveMarket] = solara.use_reactive(first)  # SolaraViz's Reset puts each new market here
+    # SolaraViz's Reset puts each new market here
+    model: solara.Reactive[LiveMarket] = solara.use_reactive(first)
     solara.use_effect(lambda: lambda: _close_session(link, model), dependencies=[])
     title = f"Meaning-out market: {base.name}"
     solara.Title(title)
