@@ -70,8 +70,20 @@ def errors(rc):
     return [w.children for w in rc.find(v.Alert, type="error").widgets]
 
 
+def rows(spec: dict) -> list[dict]:
+    """A chart's data rows (inline CSV) as dicts."""
+    import csv
+    import io
+
+    out = list(csv.DictReader(io.StringIO(spec["data"]["values"])))
+    for r in out:
+        r["day"] = int(float(r["day"]))
+        r["value"] = float(r["value"])
+    return out
+
+
 def line_days(spec: dict, firm: str) -> list[int]:
-    return [r["day"] for r in spec["data"]["values"] if r["firm"] == firm]
+    return [r["day"] for r in rows(spec) if r["firm"] == firm]
 
 
 @pytest.fixture
@@ -90,7 +102,7 @@ def test_page_steps_resets_and_every_plot_shows_the_day(small_page):
     share = next(s for s in charts(rc) if s.get("title") == "Market share by firm")
     days = line_days(share, "PushCo")  # a share from the first day someone bought on
     assert days == list(range(days[0], 4)) and days[0] >= 1
-    assert all(0 <= r["value"] <= 1 for r in share["data"]["values"])
+    assert all(0 <= r["value"] <= 1 for r in rows(share))
     profit = next(s for s in charts(rc) if s.get("title") == "Profit to date")
     assert line_days(profit, "PullCo") == [0, 1, 2, 3]
     table = kpi_table(rc)
@@ -218,7 +230,7 @@ def test_charts_read_the_datacollector_with_event_markers():
     spec = comp.series_spec(m, "on_hand", "t", "units")
     for f in m.firms:
         want = df[f"on_hand|{f.name}"].tolist()[1:]
-        got = [r["value"] for r in spec["data"]["values"] if r["firm"] == f.name]
+        got = [r["value"] for r in rows(spec) if r["firm"] == f.name]
         assert got == want
         assert want == m.history.get("on_hand")[:, f.index].tolist()
     rules = spec["layer"][1]["data"]["values"]

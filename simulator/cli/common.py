@@ -5,6 +5,7 @@ from __future__ import annotations
 import re
 import sys
 from pathlib import Path
+from typing import Annotated
 
 import typer
 from rich.console import Console
@@ -18,6 +19,43 @@ app = typer.Typer(
 )
 out = Console()
 err = Console(stderr=True)
+
+
+def _version(value: bool) -> None:
+    if value:
+        from importlib.metadata import PackageNotFoundError, version
+
+        from simulator import __version__
+
+        try:
+            v = version("meaningout-simulator")
+        except PackageNotFoundError:  # run from a checkout without installing
+            v = __version__
+        typer.echo(f"marketsim {v}")
+        raise typer.Exit()
+
+
+@app.callback()
+def _options(
+    show_version: Annotated[
+        bool,
+        typer.Option(
+            "--version",
+            callback=_version,
+            is_eager=True,
+            metavar="",
+            help="Print the version and exit.",
+        ),
+    ] = False,
+) -> None:
+    """Simulate value-driven ('meaning out') consumers buying from firms with different supply chains."""
+
+
+def input_path(arg: str, kind: str = "scenarios") -> Path:
+    """A file argument: the path given, or the bundled scenario (or sweep) of that name."""
+    from simulator.bundled import resolve
+
+    return resolve(arg, kind)  # type: ignore[arg-type]
 
 
 class BadInput(Exception):

@@ -8,13 +8,20 @@ from typing import Annotated
 import typer
 from rich.table import Table
 
-from simulator.cli.common import app, check_run_target, default_out, fail_input, out
+from simulator.cli.common import app, check_run_target, default_out, fail_input, input_path, out
 from simulator.scenario import ScenarioError, load_scenario
+
+
+def _short_run(what: str, warmup: int, path: Path) -> str:
+    return (
+        f"{what}: not longer than the warm-up ({warmup} days, run.warmup_days in {path}); "
+        "KPIs would cover no day. Give more days or a shorter warm-up."
+    )
 
 
 @app.command()
 def factory(
-    scenario: Annotated[Path, typer.Argument(help="Scenario file (TOML).")],
+    scenario: Annotated[str, typer.Argument(help="Scenario file (TOML) or bundled scenario name.")],
     firm: Annotated[str, typer.Option(help="The firm whose factory and policy to run.")],
     demand: Annotated[
         Path | None, typer.Option(help="Demand file: date or day, quantity[, variant, patience_days].")
@@ -34,11 +41,14 @@ def factory(
     ] = None,
 ) -> None:
     """Run one firm's factory and policy on a demand file or generated demand (no market)."""
-    from simulator.factory_mode import demand_for, run_factory
-    from simulator.results import now_iso, write_run_folder
-
+    path = input_path(scenario)
     try:
-        spec = load_scenario(scenario)
+        spec = load_scenario(path)
+        if days is not None and spec.run.warmup_days >= days:
+            fail_input([_short_run(f"--days {days}", spec.run.warmup_days, path)])
+        from simulator.factory_mode import demand_for, run_factory
+        from simulator.results import now_iso, write_run_folder
+
         root_seed = spec.run.seed if seed is None else seed
         table, unit_orders, n_days = demand_for(
             spec,
@@ -56,6 +66,8 @@ def factory(
     except ScenarioError as e:
         fail_input(e.lines())
         return
+    if spec.run.warmup_days >= n_days:
+        fail_input([_short_run(f"{demand}: {n_days} days of demand", spec.run.warmup_days, path)])
     target = out_dir or default_out(f"{spec.name}-{firm}", root_seed)
     check_run_target(target)
     started = now_iso()

@@ -9,7 +9,15 @@ import typer
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeRemainingColumn
 from rich.table import Table
 
-from simulator.cli.common import app, check_run_target, default_out, err, fail_input, out
+from simulator.cli.common import (
+    app,
+    check_run_target,
+    default_out,
+    err,
+    fail_input,
+    input_path,
+    out,
+)
 from simulator.scenario import ScenarioError, load_scenario
 
 
@@ -33,15 +41,17 @@ def check(
 def why(
     folder: Annotated[Path, typer.Argument(help="A run folder (it holds decisions.parquet).")],
     firm: Annotated[str | None, typer.Option(help="Only this firm's decisions.")] = None,
-    day: Annotated[int | None, typer.Option(min=0, help="Only the decisions of this day.")] = None,
+    day: Annotated[int | None, typer.Option(help="Only the decisions of this day.")] = None,
     action: Annotated[
         str | None, typer.Option(help="Only release, capacity, price, quality, marketing or hold.")
     ] = None,
 ) -> None:
-    """Explain a run's decisions: what each firm decided, by which rule or override, and why."""
+    """Explain a run's decisions in sentences: what each firm decided, by which rule, and why."""
+    import json
+
     import pandas as pd
 
-    from simulator.policies.decisions import explain
+    from simulator.why import explain
 
     path = folder / "decisions.parquet"
     if not path.is_file():
@@ -54,13 +64,31 @@ def why(
     firms = sorted(set(df["firm"]))
     if firm is not None and firm not in firms:
         fail_input([f"{path}: --firm: no firm named {firm!r} (firms: {', '.join(firms)})"])
-    for line in explain(df, firm, day, action):
+    try:
+        days = int(json.loads((folder / "manifest.json").read_text())["days"])
+    except (OSError, ValueError, KeyError, TypeError):
+        days = int(df["day"].max()) + 1 if len(df) else 0
+    if day is not None and not 0 <= day < days:
+        fail_input([f"--day {day}: outside the run (days 0 to {days - 1})"])
+    lines = explain(df, firm, day, action)
+    for line in lines:
         typer.echo(line)
+    if not lines:
+        what = " and ".join(
+            x
+            for x in (
+                f"firm {firm}" if firm else "",
+                f"day {day}" if day is not None else "",
+                f"action {action}" if action else "",
+            )
+            if x
+        )
+        typer.echo(f"No decision for {what or 'this run'}.")
 
 
 @app.command()
 def run(
-    scenario: Annotated[Path, typer.Argument(help="Scenario file (TOML).")],
+    scenario: Annotated[str, typer.Argument(help="Scenario file (TOML) or bundled scenario name.")],
     seed: Annotated[int | None, typer.Option(min=0, help="Root seed (default: run.seed).")] = None,
     days: Annotated[
         int | None, typer.Option(min=1, help="Days to simulate (default: run.days).")
@@ -69,27 +97,39 @@ def run(
         Path | None, typer.Option("--out", help="Run folder (default: results/NAME-seedN-TIME).")
     ] = None,
     events: Annotated[
-        bool, typer.Option("--events", help="Also write the consumer event log (events.parquet).")
+        bool,
+        typer.Option("--events", metavar="", help="Also write the consumer event log (events.parquet)."),
     ] = False,
+    with_report: Annotated[
+        bool,
+        typer.Option(
+            "--report/--no-report", metavar="", help="Write report.html and report.md (with figures)."
+        ),
+    ] = True,
 ) -> None:
-    """Run a scenario and write its run folder."""
-    from simulator.experiments.run import run_once
-    from simulator.results import now_iso, write_run_folder
-
+    """Run a scenario and write its run folder with a report."""
+    path = input_path(scenario)
     try:
-        spec = load_scenario(scenario)
+        spec = load_scenario(path)
     except ScenarioError as e:
         fail_input(e.lines())
         return
+    n_days = days or spec.run.days
+    if days is not None and spec.run.warmup_days >= days:
+        fail_input(
+            [
+                f"--days {days}: not longer than the warm-up ({spec.run.warmup_days} days, "
+                f"run.warmup_days in {path}); KPIs would cover no day. Give more days or a "
+                "shorter warm-up."
+            ]
+        )
     root_seed = spec.run.seed if seed is None else seed
     target = out_dir or default_out(spec.name, root_seed)
     check_run_target(target)
-    n_days = days or spec.run.days
-    if days is not None and spec.run.warmup_days >= days:
-        err.print(
-            f"note: warm-up ({spec.run.warmup_days} days) shortened to {days - 1} for a {days}-day run",
-            highlight=False,
-        )
+    # the model's modules load only once the input is known to be good (a bad path fails fast)
+    from simulator.experiments.run import run_once
+    from simulator.results import now_iso, write_run_folder
+
     started = now_iso()
     with Progress(
         TextColumn("[bold]{task.description}"),
@@ -116,8 +156,13 @@ def run(
     figures = write_event_figures(target, spec.events, result.market, result.timeseries)
     write_run_folder(target, spec, result, root_seed, started, days=n_days)
     print_kpis(result.summary)
-    for path in figures:
-        typer.echo(f"Figure: {path}")
+    for fig in figures:
+        typer.echo(f"Figure: {fig}")
+    if with_report:
+        from simulator.run_report import write_run_report
+
+        md, html = write_run_report(target)
+        typer.echo(f"Report: {html}\n        {md}")
     typer.echo(f"Run folder: {target}")
 
 

@@ -45,11 +45,12 @@ def run_once(
 
     The firms' conservation laws are checked after every day; a breach raises
     :class:`~simulator.firms.invariants.InvariantError`.
+
+    Raises:
+        ScenarioError: ``days`` is not longer than the scenario's warm-up (no day would count).
     """
     if days is not None and days != scenario.run.days:
-        scenario = scenario.with_overrides(
-            {"run.days": days, "run.warmup_days": min(scenario.run.warmup_days, days - 1)}
-        )
+        scenario = scenario.with_overrides({"run.days": days})
     model = MarketModel(scenario, seed=seed, agents=agents)
 
     def after_day(day: int) -> None:
@@ -65,8 +66,22 @@ def run_once(
         summary=summary(model),
         seed=model.streams.entropy(),
         decisions=decision_table(model),
-        events=model.event_log.to_frame() if events else None,
+        events=event_table(model) if events else None,
     )
+
+
+def event_table(model: MarketModel) -> pd.DataFrame:
+    """The consumer event log with each firm named (``firm_index`` keeps the number; -1: none)."""
+    df = model.event_log.to_frame()
+    index = df["firm"].to_numpy(dtype=np.int64)
+    names = [f.name for f in model.firms]
+    df = df.rename(columns={"firm": "firm_index"})
+    df.insert(
+        df.columns.get_loc("firm_index"),
+        "firm",
+        pd.Categorical.from_codes(np.where(index >= 0, index, -1), categories=pd.Index(names)),
+    )
+    return df
 
 
 def decision_table(model: MarketModel) -> pd.DataFrame:

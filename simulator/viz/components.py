@@ -108,7 +108,7 @@ def generation_spec(model: LiveMarket) -> dict[str, Any]:
     for g in GENERATIONS:
         series = {f.name: collected(model, f"gshare|{f.name}|{g}") for f in model.firms}
         days = range(len(next(iter(series.values()), [])))
-        rows += [{**r, "panel": g} for r in charts.firm_rows(days, series)]
+        rows += charts.firm_rows(days, series, panel=g)
     return charts.panel_chart(
         rows,
         list(GENERATIONS),
