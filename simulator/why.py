@@ -9,6 +9,7 @@ numbers. A decision to do nothing (``hold``) is said as such, never as a missing
 from __future__ import annotations
 
 import math
+from collections.abc import Mapping
 from typing import Any
 
 import pandas as pd
@@ -29,7 +30,7 @@ def _num(v: Any) -> float | None:
     return None if math.isnan(f) else f
 
 
-def _what(r: dict[str, Any]) -> str:
+def _what(r: Mapping[Any, Any]) -> str:
     act = str(r["action"])
     chosen = _num(r.get("chosen"))
     recommended = _num(r.get("recommended"))
@@ -60,12 +61,12 @@ def _what(r: dict[str, Any]) -> str:
     return f"{act} {chosen:g}" if chosen is not None else act
 
 
-def sentence(r: dict[str, Any]) -> str:
+def sentence(r: Mapping[Any, Any]) -> str:
     """One decision as a sentence: day, firm, what, who decided by which rule, why."""
     who = WHO.get(str(r.get("decision")), str(r.get("decision")))
     rule = str(r.get("rule") or "")
     override = str(r.get("override") or "")
-    how = f"{who}: {rule}" if rule else who
+    how = rule if rule.lower().startswith(who.lower()) else (f"{who}: {rule}" if rule else who)
     if override:
         how += f"; overridden by {override.replace('_', ' ')}"
     reason = str(r.get("reason") or "").strip()

@@ -75,13 +75,12 @@ def event_table(model: MarketModel) -> pd.DataFrame:
     df = model.event_log.to_frame()
     index = df["firm"].to_numpy(dtype=np.int64)
     names = [f.name for f in model.firms]
+    codes = np.where(index >= 0, index, -1)
+    firm = pd.Series(pd.Categorical.from_codes(codes, categories=pd.Index(names)), index=df.index)
     df = df.rename(columns={"firm": "firm_index"})
-    df.insert(
-        df.columns.get_loc("firm_index"),
-        "firm",
-        pd.Categorical.from_codes(np.where(index >= 0, index, -1), categories=pd.Index(names)),
-    )
-    return df
+    cols = list(df.columns)
+    df["firm"] = firm
+    return df[[*cols[: cols.index("firm_index")], "firm", *cols[cols.index("firm_index") :]]]
 
 
 def decision_table(model: MarketModel) -> pd.DataFrame:
