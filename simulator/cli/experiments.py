@@ -15,7 +15,7 @@ from rich.progress import (
     TimeRemainingColumn,
 )
 
-from simulator.cli.common import app, default_out, err, fail_input
+from simulator.cli.common import app, default_out, err, fail_input, input_path, out
 from simulator.scenario import ScenarioError, load_scenario
 
 
@@ -82,10 +82,48 @@ def _run_experiment(
         f"{len(outcome.failed)} failed)"
     )
     typer.echo(f"Folder: {out_dir}\nReport: {html}\n        {md}")
+    try:
+        print_answer(out_dir)
+    except NotAnExperiment:
+        pass
     if outcome.failed:
         n = len(outcome.failed)
         typer.echo(f"{n} runs failed (see {out_dir / 'failed'}); --resume retries them", err=True)
         raise typer.Exit(1)
+
+
+def print_answer(folder: Path) -> None:
+    """The experiment's answer in the terminal: the headline of a comparison, a sweep's tipping
+    points and where today's market sits."""
+    from simulator import answers
+    from simulator.experiments import analysis
+
+    exp = analysis.load(folder)
+    what = "scenario" if exp.mode == "scenarios" else "policy"
+    out.print("")
+    if exp.parameters:
+        kpis = [exp.kpi]
+        for a in analysis.HEADLINE:
+            key = next((k for k in a.candidates if k in exp.index and exp.index[k].notna().any()), None)
+            if key is not None and key not in kpis:
+                kpis.append(key)
+        lines = [line for k in kpis for line in answers.sweep_sentences(analysis.sweep_answer(exp, k))]
+        out.print("[bold]The answer[/bold]")
+        for line in lines or ["No single tipping point for a design with several swept parameters."]:
+            out.print(f"- {line}", highlight=False)
+        sob = analysis.sobol_indices(exp)
+        warning = analysis.sobol_warning(exp, sob)
+        if warning:
+            err.print(warning, highlight=False)
+        return
+    if len(exp.policies) < 2:
+        return
+    for firm in exp.reported_firms:
+        table = analysis.headline(exp, 0, firm)
+        title = f"The answer for {firm}" + (" (its policy varied)" if exp.mode == "policies" else "")
+        out.print(f"[bold]{title}[/bold]")
+        for line in answers.headline_sentences(table, what):
+            out.print(f"- {line}", highlight=False)
 
 
 ExecutorOpt = Annotated[str, typer.Option(help="Where runs are computed: process, sequential or dask.")]
@@ -99,8 +137,16 @@ ResumeOpt = Annotated[bool, typer.Option(help="Continue an interrupted folder: r
 
 @app.command()
 def compare(
-    scenario: Annotated[Path, typer.Argument(help="Scenario file (TOML).")],
-    policies: Annotated[str, typer.Option(help="Comma-separated policies to give the firm, e.g. A,B.")],
+    scenarios: Annotated[
+        list[str],
+        typer.Argument(
+            help="Scenario file(s) or bundled names. One with --policies: that firm's policies "
+            "compared; two or more: the whole scenarios compared, every firm reported."
+        ),
+    ],
+    policies: Annotated[
+        str | None, typer.Option(help="Comma-separated policies to give the firm, e.g. A,B.")
+    ] = None,
     firm: Annotated[str | None, typer.Option(help="Firm whose policy changes (default: first).")] = None,
     replications: Annotated[int, typer.Option(min=2, help="Replications per policy.")] = 10,
     seed: Annotated[int | None, typer.Option(min=0, help="Root seed (default: run.seed).")] = None,
@@ -115,26 +161,48 @@ def compare(
     resume: ResumeOpt = False,
     with_report: ReportOpt = True,
 ) -> None:
-    """Compare policies on one firm with paired replications (common random numbers)."""
-    from simulator.experiments.design import compare_experiment
+    """Compare policies on one firm, or whole scenarios, with paired replications (common random
+    numbers); ends with the answer: who wins on profit, quality, cost, delivery and market share."""
+    from simulator.experiments.design import compare_experiment, compare_scenarios_experiment
 
-    names = [p.strip() for p in policies.split(",") if p.strip()]
-    if not names:
-        fail_input(["--policies: name at least one policy"])
+    paths = [input_path(s) for s in scenarios]
+    if len(paths) >= 2:
+        if policies is not None or firm is not None:
+            fail_input(
+                [
+                    "--policies/--firm: compare either policies of one firm in one scenario, "
+                    "or whole scenarios (two or more files), not both"
+                ]
+            )
+    elif policies is None:
+        fail_input(
+            [
+                "--policies: name the policies to compare (e.g. --policies "
+                "supplier_centric,demand_centric), or give two or more scenarios to compare"
+            ]
+        )
     try:
-        spec = load_scenario(scenario)
+        spec = load_scenario(paths[0])
         root = spec.run.seed if seed is None else seed
-        exp = compare_experiment(scenario, names, firm, replications, root, days, warmup)
+        if len(paths) >= 2:
+            exp = compare_scenarios_experiment(paths, replications, root, days, warmup)  # type: ignore[arg-type]
+            name = "compare-" + "-vs-".join(exp.labels)
+        else:
+            names = [p.strip() for p in (policies or "").split(",") if p.strip()]
+            if not names:
+                fail_input(["--policies: name at least one policy"])
+            exp = compare_experiment(paths[0], names, firm, replications, root, days, warmup)
+            name = f"compare-{spec.name}"
     except ScenarioError as e:
         fail_input(e.lines())
         return
-    target = out_dir or default_out(f"compare-{spec.name}", root)
+    target = out_dir or default_out(name[:60], root)
     _run_experiment(exp, target, "compare", executor, workers, scheduler, resume, with_report)
 
 
 @app.command()
 def sweep(
-    sweep_file: Annotated[Path, typer.Argument(help="Sweep file (TOML).")],
+    sweep_file: Annotated[str, typer.Argument(help="Sweep file (TOML) or bundled sweep name.")],
     out_dir: Annotated[Path | None, typer.Option("--out", help="Output folder.")] = None,
     executor: ExecutorOpt = "process",
     workers: WorkersOpt = None,
@@ -146,7 +214,7 @@ def sweep(
     from simulator.experiments.design import load_experiment
 
     try:
-        exp = load_experiment(sweep_file)
+        exp = load_experiment(input_path(sweep_file, "sweeps"))
     except ScenarioError as e:
         fail_input(e.lines())
         return

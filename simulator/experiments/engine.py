@@ -151,9 +151,7 @@ def policy_settings(exp: Experiment) -> dict[str, dict[str, str]]:
         return {
             c.label: {
                 "scenario": str(getattr(c, "path", "")),
-                "firms": ", ".join(
-                    f"{f.name} ({f.policy.name})" for f in exp.scenarios[c.label].firms
-                ),
+                "firms": ", ".join(f"{f.name} ({f.policy.name})" for f in exp.scenarios[c.label].firms),
             }
             for c in exp.choices
         }
