@@ -626,6 +626,19 @@ def sweep_sections(exp: analysis.Loaded, figs: Path) -> list[Section]:
     return out
 
 
+def html_blocks(text: list[str], inline: Any) -> list[dict[str, Any]]:
+    """Paragraphs and bullet lists (lines that start with ``- ``) for the HTML template."""
+    blocks: list[dict[str, Any]] = []
+    for t in text:
+        if t.startswith("- "):
+            if not blocks or blocks[-1]["kind"] != "list":
+                blocks.append({"kind": "list", "items": []})
+            blocks[-1]["items"].append(inline(t[2:]))
+        else:
+            blocks.append({"kind": "p", "text": inline(t)})
+    return blocks
+
+
 def _write_text(path: Path, text: str) -> None:
     path.write_text(text, encoding="utf-8")
 
@@ -666,7 +679,7 @@ def write_report(folder: Path) -> tuple[Path, Path]:
         sections=[
             {
                 "title": s.title,
-                "text": [md_inline(t) for t in s.text],
+                "blocks": html_blocks(s.text, md_inline),
                 "tables": [
                     (
                         c,
