@@ -647,8 +647,16 @@ def write_report(folder: Path) -> tuple[Path, Path]:
     """Write ``report.md`` and ``report.html`` for an experiment folder; return their paths."""
     exp = analysis.load(folder)
     sections = build_sections(exp)
-    title = f"{exp.manifest['kind'].capitalize()} report: {exp.manifest['name']}"
-    md = [f"# {title}", ""]
+    m = exp.manifest
+    title = f"{m['kind'].capitalize()} report: {m['name']}"
+    git = m.get("git_commit") or "unknown"
+    meta = f"Created {m['created']} · git {git} · experiment {m['fingerprint']}"
+    return write_pages(folder, title, meta, sections)
+
+
+def write_pages(folder: Path, title: str, meta: str, sections: list[Section]) -> tuple[Path, Path]:
+    """Write ``report.md`` (figures linked) and ``report.html`` (figures embedded) into ``folder``."""
+    md = [f"# {title}", "", f"_{meta}_", ""]
     for s in sections:
         md += [f"## {s.title}", ""]
         for t in s.text:
@@ -665,8 +673,6 @@ def write_report(folder: Path) -> tuple[Path, Path]:
     import markupsafe
 
     def md_inline(s: str) -> markupsafe.Markup:
-        import re
-
         esc = str(markupsafe.escape(s))
         esc = re.sub(r"\*\*(.+?)\*\*", r"<b>\1</b>", esc)
         return markupsafe.Markup(re.sub(r"`(.+?)`", r"<code>\1</code>", esc))
@@ -676,6 +682,7 @@ def write_report(folder: Path) -> tuple[Path, Path]:
 
     html = env.get_template("report.html.j2").render(
         title=title,
+        meta=meta,
         sections=[
             {
                 "title": s.title,
@@ -692,7 +699,6 @@ def write_report(folder: Path) -> tuple[Path, Path]:
             }
             for s in sections
         ],
-        manifest=exp.manifest,
     )
     html_path = folder / "report.html"
     atomic_write(html_path, lambda p: _write_text(p, html))
