@@ -224,15 +224,30 @@ def sweep(
 
 @app.command()
 def report(
-    folder: Annotated[Path, typer.Argument(help="A compare or sweep output folder.")],
+    folder: Annotated[Path, typer.Argument(help="A run folder, or a compare or sweep folder.")],
 ) -> None:
-    """Write report.html (self-contained) and report.md for a compare or sweep folder."""
+    """Write report.html (self-contained) and report.md for a run, compare or sweep folder."""
+    from simulator.run_report import NotARun, is_run_folder
+
+    if is_run_folder(folder):
+        from simulator.run_report import write_run_report
+
+        try:
+            md, html = write_run_report(folder)
+        except NotARun as e:
+            fail_input([str(e)])
+            return
+        typer.echo(f"Report: {html}\n        {md}")
+        return
     from simulator.experiments.analysis import NotAnExperiment
     from simulator.report import write_report
 
+    if not (folder / "manifest.json").is_file():
+        fail_input([f"{folder}: neither a run folder nor a compare or sweep folder (no manifest.json)"])
     try:
         md, html = write_report(folder)
     except NotAnExperiment as e:
         fail_input([str(e)])
         return
     typer.echo(f"Report: {html}\n        {md}")
+    print_answer(folder)

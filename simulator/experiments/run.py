@@ -61,13 +61,46 @@ def run_once(
 
     model.run(progress=after_day)
     return RunResult(
-        timeseries=model.timeseries(),
+        timeseries=with_lead_times(model.timeseries(), model),
         market=model.market_series(),
         summary=summary(model),
         seed=model.streams.entropy(),
         decisions=decision_table(model),
         events=event_table(model) if events else None,
     )
+
+
+def with_lead_times(timeseries: pd.DataFrame, model: MarketModel) -> pd.DataFrame:
+    """The daily table with each day's deliveries: how many orders arrived, and their mean actual
+    and quoted lead times (order to delivery, order to promised day), NaN on days with none."""
+    frames = []
+    for f in model.firms:
+        o = f.orders
+        n = o.n
+        delivered = o.delivered[:n]
+        ok = np.isfinite(delivered) & np.isfinite(o.promised[:n])
+        if not ok.any():
+            continue
+        df = pd.DataFrame(
+            {
+                "day": np.floor(delivered[ok]).astype(np.int64),
+                "actual": delivered[ok] - o.placed[:n][ok],
+                "quoted": o.promised[:n][ok] - o.placed[:n][ok],
+            }
+        )
+        g = df.groupby("day").agg(
+            delivered_orders=("actual", "size"),
+            lead_time_actual=("actual", "mean"),
+            lead_time_quoted=("quoted", "mean"),
+        )
+        frames.append(g.reset_index().assign(firm=f.name))
+    if not frames or timeseries.empty:
+        return timeseries.assign(delivered_orders=0, lead_time_actual=np.nan, lead_time_quoted=np.nan)
+    lt = pd.concat(frames, ignore_index=True)
+    lt["firm"] = lt["firm"].astype(timeseries["firm"].dtype)
+    out = timeseries.merge(lt, on=["day", "firm"], how="left")
+    out["delivered_orders"] = out["delivered_orders"].fillna(0).astype(np.int64)
+    return out
 
 
 def event_table(model: MarketModel) -> pd.DataFrame:
