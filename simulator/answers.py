@@ -188,13 +188,14 @@ def sweep_sentences(answer: Any) -> list[str]:
             f"{answer.low:g}, {answer.ahead_high or 'neither'} at {p} = {answer.high:g}."
         )
     else:
-        leader = answer.ahead_low or answer.ahead_high
-        share = f"{100 * tip.share_with_crossing:.0f}%" if tip is not None else "no"
-        lines.append(
-            f"Tipping point ({name}): no sign change in the range ({rng}); "
-            f"{leader or 'neither policy'} leads throughout (a sign change appears in {share} "
-            "of bootstrap resamples)."
-        )
+        if answer.ahead_low == answer.ahead_high:
+            ends = f"{answer.ahead_low or 'neither'} leads at both ends"
+        else:
+            ends = (
+                f"{answer.ahead_low or 'neither'} leads at {p} = {answer.low:g}, "
+                f"{answer.ahead_high or 'neither'} at {p} = {answer.high:g}"
+            )
+        lines.append(f"Tipping point ({name}): no sign change in the range ({rng}); {ends}.")
     if answer.today is not None and answer.today_difference is not None:
         d = answer.today_difference
         if d == 0:

@@ -10,6 +10,7 @@ policies; the tipping point where that difference changes sign; and Sobol's sens
 
 from __future__ import annotations
 
+import dataclasses
 import json
 import math
 from dataclasses import dataclass
@@ -453,6 +454,16 @@ def sweep_answer(exp: Loaded, kpi: str | None = None, level: float = 0.95) -> Sw
             return None
         return (a if v > 0 else b) if lower else (b if v > 0 else a)
 
+    tip = tipping(exp, a, b, kpi, level)
+    signs = np.sign(y[np.isfinite(y) & (y != 0)])
+    if (
+        tip is not None
+        and tip.estimate is not None
+        and not (signs.size and signs.min() < 0 < signs.max())
+    ):
+        # the mean difference touches zero (say both policies deliver every order on time) but never
+        # changes sign: no policy overtakes the other, so there is no tipping point
+        tip = dataclasses.replace(tip, estimate=None, low=None, high=None)
     today = baseline_value(exp)
     t_diff = t_low = t_high = None
     if today is not None and x[0] <= today <= x[-1] and np.isfinite(y).all():
@@ -466,7 +477,7 @@ def sweep_answer(exp: Loaded, kpi: str | None = None, level: float = 0.95) -> Sw
         p,
         float(x[0]),
         float(x[-1]),
-        tipping(exp, a, b, kpi, level),
+        tip,
         ahead(float(y[0])),
         ahead(float(y[-1])),
         today,
