@@ -90,7 +90,7 @@ def fmt_difference(key: str, v: Any) -> str:
         return f"{v:.2f} days"
     if key == "defect_ppm":
         return f"{v:,.0f} ppm"
-    return f"{v:,.0f}" if abs(v) >= 100 else f"{v:,.3g}"
+    return f"{v:,.0f}" if abs(v) >= 100 else f"{v:,.2f}"
 
 
 def _p(p: Any) -> str:

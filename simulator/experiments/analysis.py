@@ -349,13 +349,12 @@ def headline(exp: Loaded, point: int = 0, firm: str | None = None, level: float 
             out.append({**row, "winner": ranked[0] if ranked else None})
             continue
         best, second = ranked[0], ranked[1]
-        # the winner's lead, signed so that a positive lead is better for the winner
+        # the winner's lead, signed so that a positive lead is better for the winner: the runner-up
+        # minus the winner where less is better, the winner minus the runner-up where more is
         a_s, b_s = (samples[best], samples[second]) if lower else (samples[second], samples[best])
         d = paired_difference(a_s, b_s, level, comparisons, (second, best))
         iv = d.interval
         lead, low, high = iv.mean, iv.low, iv.high
-        if lower:
-            lead, low, high = -lead, -high, -low
         tie = bool(iv.sd == 0 and iv.mean == 0)
         out.append(
             {
