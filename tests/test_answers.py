@@ -38,10 +38,30 @@ def loaded(index: pd.DataFrame, policies: list[str], **manifest: object) -> anal
 def two_policy_index() -> pd.DataFrame:
     rows = []
     for r, (pa, pb) in enumerate([(100, 110), (200, 212), (300, 314), (400, 416)]):
-        rows.append({"point": 0, "replication": r, "policy": "a", "firm": "F", "profit": pa,
-                     "cost_per_unit": 50.0 + r, "market_share": 0.5, "otif": 0.9})
-        rows.append({"point": 0, "replication": r, "policy": "b", "firm": "F", "profit": pb,
-                     "cost_per_unit": 48.0 + r, "market_share": 0.5, "otif": 0.9 + 0.01 * r})
+        rows.append(
+            {
+                "point": 0,
+                "replication": r,
+                "policy": "a",
+                "firm": "F",
+                "profit": pa,
+                "cost_per_unit": 50.0 + r,
+                "market_share": 0.5,
+                "otif": 0.9,
+            }
+        )
+        rows.append(
+            {
+                "point": 0,
+                "replication": r,
+                "policy": "b",
+                "firm": "F",
+                "profit": pb,
+                "cost_per_unit": 48.0 + r,
+                "market_share": 0.5,
+                "otif": 0.9 + 0.01 * r,
+            }
+        )
     return pd.DataFrame(rows)  # fmt: skip
 
 
@@ -104,8 +124,13 @@ def test_sweep_answer_finds_the_tipping_point_and_todays_market() -> None:
     assert a.ahead_low == "push" and a.ahead_high == "pull"
     assert a.today == 1.0 and a.today_difference == pytest.approx(-10.0)
     lines = answers.sweep_sentences(a)
-    assert lines[0].startswith("Tipping point (profit): pull minus push changes sign at value_intensity = 1.5")
-    assert "Today's market (value_intensity = 1 as in the scenario) (below the tipping point): push leads by" in lines[1]
+    assert lines[0].startswith(
+        "Tipping point (profit): pull minus push changes sign at value_intensity = 1.5"
+    )
+    assert (
+        "Today's market (value_intensity = 1 as in the scenario) (below the tipping point): push leads by"
+        in lines[1]
+    )
 
 
 def test_a_difference_that_only_touches_zero_is_no_tipping_point() -> None:
@@ -254,7 +279,7 @@ def test_sweep_prints_its_tipping_point_and_todays_market(tmp_path: Path) -> Non
 
 
 def test_every_run_gets_a_report_with_figures_and_exports(tmp_path: Path) -> None:
-    scen = small(tmp_path, "r", **{'[[events]]': '[[events]]'})
+    scen = small(tmp_path, "r", **{"[[events]]": "[[events]]"})
     out = tmp_path / "run"
     res = runner.invoke(app, ["run", str(scen), "--days", "30", "--out", str(out)])
     assert res.exit_code == 0, res.output
@@ -269,7 +294,9 @@ def test_every_run_gets_a_report_with_figures_and_exports(tmp_path: Path) -> Non
         assert (out / "exports" / name).stat().st_size > 100
     kpis = pd.read_csv(out / "exports" / "kpis.csv")
     summary = json.loads((out / "summary.json").read_text())
-    assert kpis.set_index("kpi").loc["profit", "PushCo"] == pytest.approx(summary["firms"]["PushCo"]["profit"])
+    assert kpis.set_index("kpi").loc["profit", "PushCo"] == pytest.approx(
+        summary["firms"]["PushCo"]["profit"]
+    )
     pytest.importorskip("openpyxl")
     book = pd.read_excel(out / "exports" / "run.xlsx", sheet_name=None)
     assert {"kpis", "timeseries", "market", "decisions"} <= set(book)

@@ -25,7 +25,9 @@ runner = CliRunner()
 @pytest.fixture(scope="module")
 def run_folder(tmp_path_factory: pytest.TempPathFactory) -> Path:
     out = tmp_path_factory.mktemp("run") / "r"
-    res = runner.invoke(app, ["run", "small", "--days", "30", "--events", "--no-report", "--out", str(out)])
+    res = runner.invoke(
+        app, ["run", "small", "--days", "30", "--events", "--no-report", "--out", str(out)]
+    )
     assert res.exit_code == 0, res.output
     return out
 
@@ -97,13 +99,17 @@ def test_bundled_scenarios_by_name_and_listed() -> None:
     assert missing.exit_code == 2 and "no_such_scenario: file not found" in missing.output
 
 
-def test_installed_package_finds_its_bundled_files(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+def test_installed_package_finds_its_bundled_files(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
     """Outside a checkout the files come from <prefix>/share/marketsim, where pyproject installs them."""
     share = tmp_path / "share" / "marketsim" / "scenarios"
     share.mkdir(parents=True)
     (share / "baseline.toml").write_text('name = "installed"\n')
     monkeypatch.setattr(sys, "prefix", str(tmp_path))
-    monkeypatch.setattr(bundled, "__file__", str(tmp_path / "site-packages" / "simulator" / "bundled.py"))
+    monkeypatch.setattr(
+        bundled, "__file__", str(tmp_path / "site-packages" / "simulator" / "bundled.py")
+    )
     assert bundled.bundled_dirs("scenarios") == [share]
     assert bundled.bundled_path("baseline") == share / "baseline.toml"
     from simulator.viz.server import default_scenario_path
@@ -133,7 +139,10 @@ def test_sweep_parameters_name_firms(tmp_path: Path) -> None:
     f.write_text(f.read_text().replace("firms.PushCo.price", "firms.Acme.price"))
     res = runner.invoke(app, ["sweep", str(f)])
     assert res.exit_code == 2
-    assert "parameters.0.path: 'firms.Acme.price': no firm named 'Acme' (firms: PushCo, PullCo)" in res.output
+    assert (
+        "parameters.0.path: 'firms.Acme.price': no firm named 'Acme' (firms: PushCo, PullCo)"
+        in res.output
+    )
 
 
 def test_a_bad_path_fails_before_the_model_is_imported() -> None:
@@ -142,9 +151,17 @@ def test_a_bad_path_fails_before_the_model_is_imported() -> None:
         "r = CliRunner().invoke(app, {args})\n"
         "print(r.exit_code, 'simulator.model' in sys.modules, 'mesa' in sys.modules)\n"
     )
-    for args in (["run", "missing.toml"], ["sweep", "missing.toml"], ["compare", "missing.toml", "--policies", "x"]):
+    for args in (
+        ["run", "missing.toml"],
+        ["sweep", "missing.toml"],
+        ["compare", "missing.toml", "--policies", "x"],
+    ):
         out = subprocess.run(
-            [sys.executable, "-c", code.format(args=args)], capture_output=True, text=True, cwd=ROOT, timeout=120
+            [sys.executable, "-c", code.format(args=args)],
+            capture_output=True,
+            text=True,
+            cwd=ROOT,
+            timeout=120,
         )
         assert out.stdout.split() == ["2", "False", "False"], (args, out.stdout, out.stderr)
 
