@@ -319,13 +319,20 @@ def test_closed_tabs_stop_and_free_their_markets_and_ctrl_c_stops(chromium, tmp_
             time.sleep(seconds)
             return (server.cpu_seconds() - c0) / seconds
 
+        def idle_load() -> float:
+            """The server's load once a closed session has settled (its memory collected): the
+            quieter of two 3-second windows, so a one-off chore (a garbage collection, a socket
+            closing) does not count, while a market that still simulates shows in both."""
+            time.sleep(3)
+            return min(busy(3), busy(3))
+
         # closed like a browser tab (its page says goodbye): the session ends at once
         w = playing_tab()
         assert busy() > 0.1, "a playing market should keep the server busy"
         w.page.close(run_before_unload=True)
         assert server.wait_for_output("session closed"), server.output()[-2000:]
         assert re.search(r"stopped at day \d+, [\d.]+ MB released", server.output()), server.output()
-        load = busy()
+        load = idle_load()
         assert load < 0.05, f"the server still works ({load:.0%} of a core) after the tab closed"
 
         # a tab that vanishes without a goodbye (a crash, a lost network): the market waits at
@@ -333,7 +340,7 @@ def test_closed_tabs_stop_and_free_their_markets_and_ctrl_c_stops(chromium, tmp_
         w = playing_tab()
         w.page.close(run_before_unload=False)
         assert server.wait_for_output("MB released", 60, times=2), server.output()[-2000:]
-        load = busy()
+        load = idle_load()
         assert load < 0.05, f"the server still works ({load:.0%} of a core) after the tab went away"
 
         # Ctrl-C while a tab plays: the server stops at once
