@@ -75,7 +75,15 @@ def event_layers(events: list[dict[str, Any]]) -> list[dict[str, Any]]:
     text_enc = {**encoding, "text": {"field": "letter"}, "y": {"value": 0}}
     text = {
         **base,
-        "mark": {"type": "text", "dy": -4, "baseline": "bottom", "fontWeight": "bold", "fontSize": 10},
+        "mark": {
+            "type": "text",
+            "dx": 3,
+            "dy": 2,
+            "align": "left",
+            "baseline": "top",
+            "fontWeight": "bold",
+            "fontSize": 10,
+        },
         "encoding": text_enc,
     }
     return [rule, text]
