@@ -109,7 +109,10 @@ def headline_sentences(table: pd.DataFrame, what: str = "policy") -> list[str]:
             out.append(f"{aspect}: not measured in these runs.")
             continue
         name = kpi_name(str(key))
-        label = f"{aspect} ({name})" if name.lower() != aspect.lower() else aspect
+        if name.lower().startswith(aspect.lower()):  # "cost per unit", "profit (accrual)"
+            label = name[0].upper() + name[1:]
+        else:
+            label = f"{aspect} – {name}"
         winner = r.get("winner")
         runner = r.get("runner_up")
         if not isinstance(runner, str):

@@ -88,7 +88,7 @@ def test_headline_names_the_winner_with_a_corrected_paired_interval() -> None:
     assert text[0].startswith("Profit: b wins by 13.00 over a (higher is better; 98.75% interval")
     assert "Bonferroni-corrected for 4 comparisons" in text[0] and text[0].endswith("Significant.")
     assert text[1] == "Quality: not measured in these runs."
-    assert text[2].startswith("Cost (cost per unit): b wins by 2.00 over a (lower is better")
+    assert text[2].startswith("Cost per unit: b wins by 2.00 over a (lower is better")
     assert "no difference" in text[4]
     wide = answers.headline_table(analysis.headline(exp), ["a", "b"])
     assert list(wide.columns[:4]) == ["aspect", "KPI", "a", "b"]
