@@ -34,7 +34,18 @@ FALLBACK_NAMES = {
     "operating_margin": "operating margin",
     "inventory_turns": "inventory turns",
 }
-SHARES = {"market_share", "fill_rate", "otif", "otif_requested", "operating_margin", "scrap_rate"}
+SHARES = {
+    "market_share",
+    "fill_rate",
+    "unit_fill_rate",
+    "cycle_service_level",
+    "ready_rate",
+    "quote_reliability",
+    "otif",
+    "otif_requested",
+    "operating_margin",
+    "scrap_rate",
+}
 DAYS = {"mean_lead_time_days", "lead_time_p95_days", "mean_quoted_days", "quote_bias_days"}
 
 
@@ -76,7 +87,9 @@ def fmt_value(key: str, v: Any) -> str:
         return f"{v:,.0f} ppm"
     if key == "bullwhip_ratio":
         return f"{v:.2f}"
-    return f"{v:,.0f}" if abs(v) >= 100 else f"{v:,.2f}"
+    if v.is_integer() or abs(v) >= 100:
+        return f"{v:,.0f}"
+    return f"{v:,.2f}"
 
 
 def fmt_difference(key: str, v: Any) -> str:
