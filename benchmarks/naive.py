@@ -350,7 +350,8 @@ class NaiveMarket(mesa.Model):
             orders = f.orders
             for i in f.deliveries_between(d - 1, d).tolist():
                 c = int(orders.consumer[i])
-                late = max(0.0, float(orders.delivered[i]) - float(orders.promised[i]))
+                # whole calendar days after the promised day, as the model judges lateness
+                late = max(0.0, np.floor(orders.delivered[i]) - np.floor(orders.promised[i]))
                 self.log.append((EventKind.DELIVERY, d, c, f.index, late))
                 self.consumers[c].delivered(d, f.index, late, bool(orders.defective[i]))
         if self.social.enabled:

@@ -198,7 +198,7 @@ def sweep_sentences(answer: Any) -> list[str]:
             else "no interval"
         )
         lines.append(
-            f"Tipping point ({name}): {b} minus {a} changes sign at {p} = {tip.estimate:.3g} "
+            f"Tipping point for {name}: {b} minus {a} changes sign at {p} = {tip.estimate:.3g} "
             f"({ci}; a sign change inside the range in {100 * tip.share_with_crossing:.0f}% of "
             f"{tip.resamples} resamples). {answer.ahead_low or 'Neither'} leads at {p} = "
             f"{answer.low:g}, {answer.ahead_high or 'neither'} at {p} = {answer.high:g}."
@@ -211,7 +211,7 @@ def sweep_sentences(answer: Any) -> list[str]:
                 f"{answer.ahead_low or 'neither'} leads at {p} = {answer.low:g}, "
                 f"{answer.ahead_high or 'neither'} at {p} = {answer.high:g}"
             )
-        lines.append(f"Tipping point ({name}): no sign change in the range ({rng}); {ends}.")
+        lines.append(f"Tipping point for {name}: no sign change in the range ({rng}); {ends}.")
     if answer.today is not None and answer.today_difference is not None:
         d = answer.today_difference
         if d == 0:

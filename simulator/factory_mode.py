@@ -66,6 +66,8 @@ class FactoryRun:
         self.streams = Streams(scenario.run.seed if seed is None else seed)
         self.env = simpy.Environment()
         self.firm = build_firm(index, spec, self.env, self.streams, policy)
+        # customers find defects as in the market (returns and complaints are quality KPIs)
+        self.firm.defect_escape_per_quality_gap = scenario.social.defect_rate_per_quality_gap
         if unit_orders:
             demand = demand.loc[demand.index.repeat(demand["quantity"])].assign(quantity=1)
         demand = demand.sort_values("day", kind="stable")
@@ -135,7 +137,8 @@ class FactoryRun:
         ts = self.timeseries()
         demand = units_per_day(self.demand, self.day)
         market = pd.DataFrame({"day": np.arange(self.day), "units_demanded": demand})
-        kpis = supply_kpis(self.firm, ts, warmup_days, float(self.day))
+        # the demand is given, not chosen against the firm's quote: judge delivery by request
+        kpis = supply_kpis(self.firm, ts, warmup_days, float(self.day), quotes_seen=False)
         summary = {
             "mode": "factory",
             "factory": {"firm": self.firm.name, "days": self.day, "warmup_days": warmup_days},

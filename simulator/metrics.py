@@ -1,23 +1,18 @@
 """KPIs: what a run achieved, per firm and for the market, from the recorded series and order books.
 
 Every KPI is measured over the days after the warm-up (``run.warmup_days``), when the start-up
-stock and the empty pipeline no longer dominate:
+stock and the empty pipeline no longer dominate. The supply-side KPIs (profit on the accrual basis
+and cash, the cost breakdown, quality, delivery, service, flow, inventory turns and bullwhip) come
+from :mod:`simulator.firms.kpis`, shared with factory-only runs; this module adds what only the
+market knows:
 
-- ``profit``, ``revenue``, ``units_sold``: sums over the measured days (sold = shipped).
-- ``fill_rate``: share of orders placed in the measured days that were filled from stock at once.
-- ``otif``: share of orders placed in the measured days and promised by the end of the run that
-  were delivered in full on or before the promised day (cancelled and late orders fail).
-- ``mean_lead_time_days``: order to delivery, over delivered orders placed in the measured days.
-- ``market_share``: the firm's share of units ordered; ``market_share_by_generation`` the same within
-  each generation.
-- ``mean_inventory``: mean end-of-day finished goods; ``backorders_end``: units waiting at the end.
-- ``bullwhip_ratio``: variance of daily units released to the plant over variance of daily units
-  ordered (Chen et al. 2000's ratio at the plant).
-- the other supply-side KPIs (cycle service level, unit fill rate, lead-time 95th percentile, WIP,
-  throughput, flow time and Little's law gap, utilisation per stage, set-ups, failures, scrap,
-  supplier downtime, inventory turns, the cost breakdown): :mod:`simulator.firms.kpis`, shared with
-  factory-only runs.
+- ``market_share``: the firm's share of units ordered; ``market_share_by_generation`` the same
+  within each generation;
+- ``public_complaints``: posts complaining about the firm in public (late or defective deliveries,
+  orders given up), beside the complaints the firm receives;
 - market ``no_purchase_share``: share of shopping occasions that ended without buying.
+
+Every key is defined, with its unit, window and source, in :mod:`simulator.glossary`.
 """
 
 from __future__ import annotations
@@ -25,6 +20,7 @@ from __future__ import annotations
 from typing import TYPE_CHECKING, Any
 
 from simulator.firms.kpis import supply_kpis
+from simulator.market.eventlog import EventKind
 from simulator.scenario import GENERATIONS
 
 if TYPE_CHECKING:
@@ -44,10 +40,13 @@ def firm_kpis(model: MarketModel) -> dict[str, dict[str, Any]]:
     measured = ts[ts["day"] >= warm]
     totals_by_gen = {g: measured[f"orders_{g}"].sum() for g in GENERATIONS}
     total_units = measured["units_ordered"].sum()
+    last = model.day - 1
     for f in model.firms:
         m = measured[measured["firm"] == f.name]
+        posts = model.event_log.daily_counts(EventKind.POST_NEGATIVE, f.index, warm, last)
         out[f.name] = {
             **supply_kpis(f, ts, warm, end),
+            "public_complaints": int(posts.sum()),
             "market_share": _ratio(float(m["units_ordered"].sum()), float(total_units)),
             "market_share_by_generation": {
                 g: _ratio(float(m[f"orders_{g}"].sum()), float(totals_by_gen[g])) for g in GENERATIONS

@@ -13,10 +13,11 @@
    (:meth:`~simulator.market.population.Population.begin_day`).
 3. **Give-ups.** Queued orders whose consumers' patience ran out are cancelled; those consumers are
    dissatisfied with the firm, may complain in public, and shop again today.
-4. **Deliveries.** Shipments that arrived in ``(d - 1, d]`` reach their consumers: a late or
-   defective one dissatisfies, the consumer may post praise or a complaint, and the next need is
-   drawn (whether a unit is defective was decided by the firm when it shipped). Support orders
-   arriving change nothing for their consumers.
+4. **Deliveries.** Shipments that arrived in ``(d - 1, d]`` reach their consumers: a late one
+   (arriving on a calendar day after the promised one) or a defective one dissatisfies, the
+   consumer may post praise or a complaint, and the next need is drawn (whether a unit is
+   defective was decided by the firm when it shipped). Support orders arriving change nothing
+   for their consumers.
 5. **The market day.** (a) Yesterday's posts move the neighbours' perceived reputations; awareness
    of live issues spreads; consumers join or leave boycotts and buycotts (all reading yesterday's
    public state of their neighbours). (b) Continuing buycotters may buy only to support a firm.
@@ -185,7 +186,7 @@ class MarketModel(mesa.Model):
         # 4. deliveries
         for f in self.firms:
             ids = f.deliveries_between(d - 1, d)
-            late = np.maximum(0.0, f.orders.delivered[ids] - f.orders.promised[ids])
+            late = f.orders.late_days(ids)  # whole calendar days after the promised day
             consumers = f.orders.consumer[ids]
             log.record(EventKind.DELIVERY, d, consumers, f.index, late)
             regular = ~self.support_order_mask(f)[ids]

@@ -472,7 +472,8 @@ def kpi_sections(exp: analysis.Loaded, firm: str, figs: Path) -> list[Section]:
     s = Section(f"KPIs of {firm}" if exp.mode == "scenarios" else "KPIs per policy")
     s.text.append(
         f"Mean over replications with its 95% interval (KPIs of {firm}; columns: "
-        f"{'scenarios' if exp.mode == 'scenarios' else 'policies'})."
+        f"{'scenarios' if exp.mode == 'scenarios' else 'policies'}): Student-t, and for shares "
+        "Wilson's with the replications' effective sample size, inside [0, 1]."
     )
     s.tables.append(("KPIs", wide_kpis(table, pols)))
     s.figures.append(

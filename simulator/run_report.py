@@ -421,6 +421,21 @@ def build_run_sections(folder: Path, run: dict[str, Any], table: pd.DataFrame) -
     if lead is not None:
         days.figures.append(("Quoted and actual lead times", lead))
     sections.append(days)
+    # figures the run itself drew (the accrual profit and costs, a scandal's boycott)
+    ours = {p.resolve() for _, p in days.figures}
+    others = sorted(p for p in figs.glob("*.png") if p.resolve() not in ours)
+    if others:
+        more = Section("More from the run")
+        captions = {"profit_and_costs": "Profit (accrual and cash), stocks at cost, cost per unit"}
+        for p in others:
+            cap = captions.get(p.stem) or (
+                f"Boycott of {p.stem.removeprefix('boycott_')}: awareness, boycott, never-return, "
+                "share of orders"
+                if p.stem.startswith("boycott_")
+                else p.stem.replace("_", " ")
+            )
+            more.figures.append((cap, p))
+        sections.append(more)
     g = glossary_rows(list(table["kpi"]))
     if g is not None:
         gl = Section("Glossary")

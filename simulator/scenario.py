@@ -337,15 +337,70 @@ class Factory(Frozen):
     initial_stock: Annotated[int, Field(ge=0)] = 200
     """Finished goods on hand at day 0 (of the first variant)."""
     shipping_days: NonNegFloat = 2.0
+    # --- costs: the Factory's cost fields (see simulator/glossary.py for how each is booked) -------
     material_cost: NonNegFloat = 30.0
+    """Price of one unit of raw material (paid on receipt)."""
     production_cost: NonNegFloat = 15.0
+    """Variable cost of making one unit (paid as each stage finishes a batch; rework passes too)."""
     setup_cost: NonNegFloat = 0.0
-    holding_cost_per_day: NonNegFloat = 0.05
-    backorder_cost_per_day: NonNegFloat = 0.5
     shipping_cost: NonNegFloat = 3.0
-    overtime_cost_per_machine_shift: NonNegFloat = 0.0
-    """Paid per machine and day for each shift a stage works beyond its planned ``shifts``."""
+    """Cost of shipping one unit to the customer."""
+    holding_rate_per_year: Annotated[float, Field(ge=0.0, le=5.0)] = 0.20
+    """Yearly cost of holding stock as a share of its value at cost, on raw material, work in
+    process and finished goods alike: capital tied up, storage, insurance, handling. Consumer-goods
+    carrying rates run about 15-30 %/year in all (shared KPI glossary; practitioner guides put the
+    total at 20-30 % with capital the largest part); 20 % here plus ``obsolescence_rate_per_year``
+    on finished goods makes 25 % (assumption inside that range)."""
+    obsolescence_rate_per_year: Annotated[float, Field(ge=0.0, le=5.0)] = 0.05
+    """Yearly loss of value of finished goods to obsolescence and markdowns, as a share of their
+    value at cost, charged every day on the stock held (the risk part of the carrying rate;
+    assumption)."""
+    shelf_life_days: Annotated[float, Field(gt=0.0, le=36_500.0)] | None = None
+    """Finished goods older than this (days since they were finished) are written off at cost
+    (oldest are shipped first); None: goods do not expire."""
+    backorder_cost_per_day: NonNegFloat = 0.5
+    """Penalty per unit ordered and not yet shipped, per day (expediting and goodwill; assumption)."""
+    return_cost: NonNegFloat = 8.0
+    """Handling cost of one returned unit (collection, inspection, disposal), on top of the refund
+    of its price; assumption: about 8 % of the default price."""
+    capacity_cost_per_machine_shift: NonNegFloat = 500.0
+    """Fixed cost of one machine staffed for one 8-hour shift (crew, depreciation, maintenance),
+    paid whether the machine works or not. Assumption: a crew of two at about 25 an hour loaded
+    (400) and 100 for the line; with the default stage (250 units a day round the clock) that is 6
+    per unit at full use, 9 at two thirds."""
+    overtime_premium: Annotated[float, Field(ge=0.0, le=5.0)] = 0.5
+    """Extra share of ``capacity_cost_per_machine_shift`` paid for a machine-shift beyond a stage's
+    planned ``shifts`` (time and a half: the US Fair Labor Standards Act's overtime rate)."""
+    shift_change_lead_days: Annotated[int, Field(ge=0, le=365)] = 7
+    """Days between deciding to add or drop a shift and the change taking effect (staffing a shift;
+    assumption: a week's notice). Capacity is paid until then."""
+    machine_change_lead_days: Annotated[int, Field(ge=0, le=3650)] = 60
+    """Days between deciding to add or remove machines and the change taking effect (buying,
+    installing or selling a line; assumption)."""
+    overhead_cost_per_day: NonNegFloat = 3500.0
+    """Fixed selling, general and administrative cost a day (offices, sales force, systems), the
+    same whatever the supply chain does. Assumption sized for the default market (10,000
+    consumers shared by two firms): a fifth to a quarter of a firm's revenue, which with a
+    contribution margin near 50 % leaves an operating margin of about 5-20 %, the range of
+    consumer-goods makers (Damodaran's margins by industry: household products, food
+    processing). Scale it with the market you simulate."""
     marketing_cost_per_day: NonNegFloat = 0.0
+
+    @model_validator(mode="before")
+    @classmethod
+    def _renamed_cost_fields(cls, data: Any) -> Any:
+        # Old scenario files: say what replaced a removed field rather than "unknown key".
+        if isinstance(data, dict):
+            renamed = {
+                "holding_cost_per_day": "holding_rate_per_year (a yearly share of the stock's "
+                "value at cost, charged on raw material, work in process and finished goods)",
+                "overtime_cost_per_machine_shift": "capacity_cost_per_machine_shift and "
+                "overtime_premium (the extra share paid for a shift beyond plan)",
+            }
+            old = [k for k in renamed if k in data]
+            if old:
+                raise ValueError("; ".join(f"{k} was replaced by {renamed[k]}" for k in old))
+        return data
 
     @model_validator(mode="after")
     def _one_way_to_say_it(self) -> Factory:
@@ -363,6 +418,26 @@ class Factory(Frozen):
             raise ValueError("with a supplier section, set supplier.lead_days, not supplier_lead_days")
         if len(set(self.variants)) != len(self.variants):
             raise ValueError("variant names must be unique")
+        return self
+
+    @model_validator(mode="after")
+    def _shift_fields_need_a_shift_calendar(self) -> Factory:
+        # Shifts can only change (and run beyond plan) on a stage planned below round the clock,
+        # so a value other than the default would have no effect (a dumped scenario repeats the
+        # defaults, which is fine).
+        if all(s.shifts == 3 for s in self.routing()):
+            fields = type(self).model_fields
+            given = [
+                k
+                for k in ("overtime_premium", "shift_change_lead_days")
+                if getattr(self, k) != fields[k].get_default()
+            ]
+            if given:
+                raise ValueError(
+                    f"{', '.join(given)}: no stage has a shift calendar (every stage is planned "
+                    "round the clock, shifts = 3), so shifts can never change; plan a stage "
+                    "below 3 shifts or leave these out"
+                )
         return self
 
     def routing(self) -> list[Stage]:
@@ -385,6 +460,37 @@ class Factory(Frozen):
         if self.supplier is not None:
             return self.supplier
         return Supplier(lead_days=self.supplier_lead_days)
+
+    # --- standard costs: what a unit in each stock is worth, and what holding it costs -----------
+    def material_price(self) -> float:
+        """Price paid per unit of material (with the ethical sourcing premium when it applies)."""
+        supply = self.supply()
+        return self.material_cost * (1.0 + (supply.ethical_premium if supply.ethical else 0.0))
+
+    def stage_unit_costs(self) -> list[float]:
+        """Cost of one pass of one unit through each stage (``unit_cost`` or an equal share)."""
+        routing = self.routing()
+        share = self.production_cost / len(routing)
+        return [share if s.unit_cost is None else s.unit_cost for s in routing]
+
+    def standard_unit_cost(self) -> float:
+        """Value at cost of one finished unit: material plus one pass through every stage."""
+        return self.material_price() + sum(self.stage_unit_costs())
+
+    def holding_cost_per_unit_day(self, stock: Literal["material", "finished"] = "finished") -> float:
+        """Cost of holding one unit for one day: the yearly rate times its value at cost / 365.
+
+        Finished goods carry the obsolescence rate on top. This is the figure an optimiser or a
+        lot-sizing rule reads (for work in process, value the unit by the stages it has passed).
+        """
+        if stock == "material":
+            return self.holding_rate_per_year / 365.0 * self.material_price()
+        rate = self.holding_rate_per_year + self.obsolescence_rate_per_year
+        return rate / 365.0 * self.standard_unit_cost()
+
+    def unit_contribution(self, price: float) -> float:
+        """Price less the variable cost of one unit sold (standard cost and shipping)."""
+        return price - self.standard_unit_cost() - self.shipping_cost
 
 
 class Firm(Frozen):

@@ -23,6 +23,11 @@ from tests.conftest import SCENARIOS
 runner = CliRunner()
 
 
+def flat(text: str) -> str:
+    """Terminal output with rich's line wrapping undone."""
+    return " ".join(text.split())
+
+
 def loaded(index: pd.DataFrame, policies: list[str], **manifest: object) -> analysis.Loaded:
     m = {
         "firm": "F",
@@ -85,7 +90,9 @@ def test_headline_names_the_winner_with_a_corrected_paired_interval() -> None:
     # quality: not in this index
     assert pd.isna(h.loc["quality"]["kpi"])
     text = answers.headline_sentences(analysis.headline(exp))
-    assert text[0].startswith("Profit: b wins by 13.00 over a (higher is better; 98.75% interval")
+    profit = answers.kpi_name("profit")  # the glossary's name: "profit (accrual)"
+    label = profit[0].upper() + profit[1:]
+    assert text[0].startswith(f"{label}: b wins by 13.00 over a (higher is better; 98.75% interval")
     assert "Bonferroni-corrected for 4 comparisons" in text[0] and text[0].endswith("Significant.")
     assert text[1] == "Quality: not measured in these runs."
     assert text[2].startswith("Cost per unit: b wins by 2.00 over a (lower is better")
@@ -101,7 +108,7 @@ def test_a_lead_inside_its_corrected_interval_is_not_called_significant() -> Non
     r = analysis.headline(loaded(idx, ["a", "b"])).set_index("aspect").loc["profit"]
     assert r["low"] < 0 < r["high"] and not r["significant"]
     line = answers.headline_sentences(analysis.headline(loaded(idx, ["a", "b"])))[0]
-    assert line.startswith("Profit: no significant difference;")
+    assert re.match(r"Profit[^:]*: no significant difference;", line)
 
 
 def sweep_index(diffs: dict[float, list[float]]) -> pd.DataFrame:
@@ -125,7 +132,8 @@ def test_sweep_answer_finds_the_tipping_point_and_todays_market() -> None:
     assert a.today == 1.0 and a.today_difference == pytest.approx(-10.0)
     lines = answers.sweep_sentences(a)
     assert lines[0].startswith(
-        "Tipping point (profit): pull minus push changes sign at value_intensity = 1.5"
+        f"Tipping point for {answers.kpi_name('profit')}: pull minus push changes sign at "
+        "value_intensity = 1.5"
     )
     today = "Today's market (value_intensity = 1 as in the scenario) (below the tipping point)"
     assert lines[1].startswith(today + ": push leads by")
@@ -146,8 +154,8 @@ def test_no_tipping_point_in_the_range_is_said_so() -> None:
                              "pull", "pull", 5.0, None, None, None, False)  # fmt: skip
     lines = answers.sweep_sentences(a)
     assert lines[0] == (
-        "Tipping point (profit): no sign change in the range (value_intensity from 0 to 3); "
-        "pull leads at both ends."
+        f"Tipping point for {answers.kpi_name('profit')}: no sign change in the range "
+        "(value_intensity from 0 to 3); pull leads at both ends."
     )
     assert "lies outside the swept range" in lines[1]
 
@@ -227,7 +235,7 @@ def test_a_scenario_compared_with_itself_differs_in_nothing(tmp_path: Path) -> N
     one = idx[idx["policy"] == "one"].drop(columns=["policy", "run_id"]).reset_index(drop=True)
     two = idx[idx["policy"] == "two"].drop(columns=["policy", "run_id"]).reset_index(drop=True)
     pd.testing.assert_frame_equal(one, two)
-    assert "no difference: every replication gave each scenario the same value" in res.output
+    assert "no difference: every replication gave each scenario the same value" in flat(res.output)
 
 
 def test_compare_refuses_mixed_or_missing_instructions(tmp_path: Path) -> None:
@@ -251,7 +259,7 @@ def test_compare_policies_prints_the_headline(tmp_path: Path) -> None:
     )  # fmt: skip
     assert res.exit_code == 0, res.output
     assert "The answer for PullCo (its policy varied)" in res.output
-    assert re.search(r"- Profit.*(wins by|no significant difference|no difference)", res.output)
+    assert re.search(r"- Profit.*?(wins by|no significant difference|no difference)", flat(res.output))
     md = (tmp_path / "o" / "report.md").read_text()
     assert "| KPI | supplier_centric | demand_centric | n |" in md
 
@@ -268,10 +276,10 @@ def test_sweep_prints_its_tipping_point_and_todays_market(tmp_path: Path) -> Non
     out = tmp_path / "out"
     res = runner.invoke(app, ["sweep", str(f), "--out", str(out), "--executor", "sequential"])
     assert res.exit_code == 0, res.output
-    assert "The answer" in res.output and "Tipping point (profit)" in res.output
-    assert "Today's market (firms.PullCo.price = " in res.output  # small.toml's own price
+    assert "The answer" in res.output and "Tipping point for profit" in flat(res.output)
+    assert "Today's market (firms.PullCo.price = " in flat(res.output)  # small.toml's own price
     md = (out / "report.md").read_text()
-    assert md.index("Tipping point (profit)") < md.index("## Set-up")
+    assert md.index("Tipping point for profit") < md.index("## Set-up")
     index = pd.read_parquet(out / "index.parquet")
     assert sorted(set(index["firms.PullCo.price"])) == [95.0, 110.0, 125.0]
 

@@ -276,9 +276,11 @@ def test_factory_run_is_reproducible_and_checks_its_books() -> None:
     firm = a.firm
     ts = a.timeseries()
     assert ts["units_ordered"].sum() == table[table["day"] < 60]["quantity"].sum()
-    assert ts["profit"].sum() == pytest.approx(
-        firm.books["revenue"] - sum(v for k, v in firm.books.items() if k != "revenue")
-    )
+    cash = firm.books["revenue"] - sum(v for k, v in firm.books.items() if k != "revenue")
+    assert ts["cash_profit"].sum() == pytest.approx(cash)
+    # accrual profit = cash profit + the change in the stocks' value at cost over the run
+    stocks = firm.stock_values()["total"]
+    assert ts["profit"].sum() == pytest.approx(cash + stocks - firm.inventory_value_start)
     assert firm.plant.units_scrapped > 0 and firm.plant.stages[0].failures > 0
 
 

@@ -77,16 +77,24 @@ def test_inventory_position_keeps_outstanding_orders_bounded_with_long_lead_time
 def test_min_lot_and_eoq_lot_sizes() -> None:
     firm, env = make_firm(
         {
-            "factory": {"setup_cost": 200.0, "holding_cost_per_day": 0.05, "initial_stock": 0},
+            "factory": {
+                "setup_cost": 200.0,
+                "holding_rate_per_year": 0.3,
+                "obsolescence_rate_per_year": 0.065,
+                "initial_stock": 0,
+            },
             "policy": {"name": "supplier_centric", "lot_sizing": "eoq", "review_days": 7},
         }
     )
+    # a finished unit is worth material 30 + production 15 at cost: h = (0.3 + 0.065) / 365 * 45
+    h = 0.045
+    assert firm.spec.factory.holding_cost_per_unit_day() == pytest.approx(h)
     drive(firm, env, [10] * 30)
     rel = [e for e in firm.policy.decisions if e["released"] > 0]
     assert rel
     for e in rel:
         # EOQ = sqrt(2 * D * K / h) on the day's forecast mean
-        eoq = int(np.ceil(np.sqrt(2 * e["inputs"]["forecast_mean"] * 200.0 / 0.05)))
+        eoq = int(np.ceil(np.sqrt(2 * e["inputs"]["forecast_mean"] * 200.0 / h)))
         assert e["inputs"]["lot"] == eoq
         assert e["released"] == max(int(np.ceil(e["chosen"])), eoq)
 
@@ -158,11 +166,16 @@ def test_pull_control_caps_work_in_process(control: str) -> None:
         assert wip_end <= 8
 
 
-def test_sop_sets_shifts_from_sensed_demand_and_overtime_is_paid() -> None:
+def test_sop_sets_shifts_from_sensed_demand_and_pays_for_the_shifts_it_holds() -> None:
     stage = {"name": "make", "machines": 2, "unit_time": {"kind": "deterministic", "mean": 0.1}}
     firm, env = make_firm(
         {
-            "factory": {"stages": [{**stage, "shifts": 1}], "overtime_cost_per_machine_shift": 50.0},
+            "factory": {
+                "stages": [{**stage, "shifts": 1}],
+                "capacity_cost_per_machine_shift": 50.0,
+                "overtime_premium": 0.5,
+                "shift_change_lead_days": 0,
+            },
             "policy": {
                 "name": "demand_centric",
                 "decision": "data",
@@ -178,15 +191,18 @@ def test_sop_sets_shifts_from_sensed_demand_and_overtime_is_paid() -> None:
     # data: the fewest shifts with 10 <= capacity * 0.8: 2 shifts give 13.3 * 0.8 = 10.67
     assert cap[0]["chosen"] == 2 and firm.plant.stages[0].shifts == 2
     assert cap[0]["inputs"]["capacity_2_shifts"] == pytest.approx(2 / 3 * 2 / 0.1)
-    # the second shift is overtime on 2 machines, paid from the day it is set
-    assert [r.money["overtime_cost"] for r in days] == [0.0] * 10 + [100.0, 100.0]
+    # decided at 10.5 with no lead time: two shifts from day 11 on; every machine-shift held is
+    # paid (2 machines x 1 shift x 50, then x 2 shifts), the second shift with the premium too
+    assert [r.money["capacity_cost"] for r in days] == [100.0] * 11 + [200.0]
+    assert [r.money["overtime_cost"] for r in days] == [0.0] * 11 + [50.0]
+    assert [r.machine_shifts for r in days] == [2.0] * 11 + [4.0]
 
 
 def test_ai_sop_maximises_expected_profit_over_shift_options() -> None:
     stage = {"name": "make", "machines": 1, "unit_time": {"kind": "deterministic", "mean": 0.05}}
     spec = {
         "price": 100.0,
-        "factory": {"stages": [{**stage, "shifts": 1}], "overtime_cost_per_machine_shift": 200.0},
+        "factory": {"stages": [{**stage, "shifts": 1}], "capacity_cost_per_machine_shift": 200.0},
         "policy": {"name": "demand_centric", "decision": "ai", "sop_days": 20},
     }
     firm, env = make_firm(spec, seed=3)
@@ -199,7 +215,8 @@ def test_ai_sop_maximises_expected_profit_over_shift_options() -> None:
     for n in (1, 2, 3):
         k = 20.0 * n / 3  # units a day on n shifts
         sold = integrate.quad(lambda x, k=k: min(x, k) * stats.norm.pdf(x, mean, sd), -np.inf, np.inf)[0]
-        profits.append(margin * sold - 200.0 * (n - 1))
+        # n machine-shifts a day at 200, those beyond the planned one at time and a half
+        profits.append(margin * sold - 200.0 * (n + 0.5 * (n - 1)))
     assert cap["chosen"] == 1 + int(np.argmax(profits))
     for n, p in zip((1, 2, 3), profits, strict=True):
         assert cap["inputs"][f"expected_profit_{n}_shifts"] == pytest.approx(p, rel=1e-6)

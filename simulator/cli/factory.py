@@ -6,9 +6,9 @@ from pathlib import Path
 from typing import Annotated
 
 import typer
-from rich.table import Table
 
 from simulator.cli.common import app, check_run_target, default_out, fail_input, input_path, out
+from simulator.cli.kpi_table import kpi_table
 from simulator.scenario import ScenarioError, load_scenario
 
 
@@ -75,13 +75,10 @@ def factory(
     source = str(demand) if demand is not None else f"generated {generate}"
     extra = {"mode": "factory", "firm": firm, "demand": source}
     write_run_folder(target, spec, result, root_seed, started, days=n_days, extra=extra)
-    k = result.summary["firms"][firm]
-    table_out = Table(title=f"{firm}: factory KPIs (after warm-up)")
-    table_out.add_column("KPI")
-    table_out.add_column("value", justify="right")
-    for key in ("profit", "fill_rate", "cycle_service_level", "otif", "mean_lead_time_days"):
-        table_out.add_row(key.replace("_", " "), "-" if k[key] is None else f"{k[key]:,.3f}")
-    for key in ("mean_wip", "throughput_per_day", "bullwhip_ratio", "inventory_turns"):
-        table_out.add_row(key.replace("_", " "), "-" if k[key] is None else f"{k[key]:,.3f}")
-    out.print(table_out)
+    from simulator.firms.figures import write_profit_figure
+
+    warm = int(result.summary["factory"]["warmup_days"])
+    figure = write_profit_figure(target, result.timeseries, warm)
+    out.print(kpi_table(result.summary["firms"], f"{firm}: factory KPIs (after warm-up)", market=False))
+    typer.echo(f"Figure: {figure}")
     typer.echo(f"Run folder: {target}")

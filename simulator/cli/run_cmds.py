@@ -151,9 +151,12 @@ def run(
         except ScenarioError as e:  # an input the scenario names (an edge-list file) is bad
             fail_input(e.lines())
             return
+    from simulator.firms.figures import write_profit_figure
     from simulator.market.figures import write_event_figures
 
     figures = write_event_figures(target, spec.events, result.market, result.timeseries)
+    warm = int(result.summary["market"]["warmup_days"])
+    figures.append(write_profit_figure(target, result.timeseries, warm))
     write_run_folder(target, spec, result, root_seed, started, days=n_days)
     print_kpis(result.summary)
     for fig in figures:
@@ -167,7 +170,8 @@ def run(
 
 
 def print_kpis(summary: dict[str, Any]) -> None:
-    """Print the per-firm KPI table and the market line."""
+    """Print the per-firm KPI table (the glossary in the README defines each row) and the market line."""
+    from simulator.cli.kpi_table import kpi_table
 
     def fmt(v: Any, pct: bool = False) -> str:
         if v is None:
@@ -176,25 +180,7 @@ def print_kpis(summary: dict[str, Any]) -> None:
             return f"{100 * v:.1f}%"
         return f"{v:,.2f}" if isinstance(v, float) else f"{v:,}"
 
-    table = Table(title="KPIs per firm (after warm-up)")
-    cols = [
-        ("profit", False),
-        ("revenue", False),
-        ("units_sold", False),
-        ("market_share", True),
-        ("fill_rate", True),
-        ("otif", True),
-        ("mean_lead_time_days", False),
-        ("mean_inventory", False),
-        ("backorders_end", False),
-        ("bullwhip_ratio", False),
-    ]
-    table.add_column("KPI")
-    for name in summary["firms"]:
-        table.add_column(name, justify="right")
-    for c, pct in cols:
-        table.add_row(c.replace("_", " "), *[fmt(k[c], pct) for k in summary["firms"].values()])
-    out.print(table)
+    out.print(kpi_table(summary["firms"], "KPIs per firm (after warm-up)"))
     gens = Table(title="Market share by generation")
     gens.add_column("firm")
     first = next(iter(summary["firms"].values()))

@@ -24,6 +24,7 @@ from simulator.experiments.design import KPI_NAMES
 from simulator.experiments.stats import (
     TippingPoint,
     all_pairs,
+    kpi_interval,
     paired_difference,
     t_interval,
     tipping_point,
@@ -107,8 +108,12 @@ def _samples(rows: pd.DataFrame, kpi: str, policies: list[str]) -> dict[str, np.
 
 
 def kpi_table(exp: Loaded, point: int = 0, level: float = 0.95, firm: str | None = None) -> pd.DataFrame:
-    """Mean, t-interval and N of each KPI per policy at one design point (one firm, by default the
-    varied one)."""
+    """Mean, interval and N of each KPI per policy at one design point (one firm, by default the
+    varied one).
+
+    Shares get an interval inside [0, 1] (:func:`~simulator.experiments.stats.kpi_interval`),
+    the other KPIs the t-interval.
+    """
     rows = exp.firm_rows(firm)
     rows = rows[rows["point"] == point]
     out = []
@@ -116,7 +121,7 @@ def kpi_table(exp: Loaded, point: int = 0, level: float = 0.95, firm: str | None
         if kpi not in rows:
             continue
         for pol, x in _samples(rows, kpi, exp.policies).items():
-            iv = t_interval(x, level)
+            iv = kpi_interval(kpi, x, level)
             out.append({"kpi": kpi, "policy": pol, **iv.as_dict()})
     return pd.DataFrame(out)
 
@@ -150,12 +155,12 @@ def differences(
 
 
 def response(exp: Loaded, kpi: str | None = None, level: float = 0.95) -> pd.DataFrame:
-    """Per point and policy: the swept values and the KPI's mean with its t-interval."""
+    """Per point and policy: the swept values and the KPI's mean with its interval."""
     kpi = kpi or exp.kpi
     rows = exp.firm_rows()
     out = []
     for (point, pol), g in rows.groupby(["point", "policy"], sort=True):
-        iv = t_interval(g[kpi].to_numpy(dtype=float), level)
+        iv = kpi_interval(kpi, g[kpi].to_numpy(dtype=float), level)
         vals = {p: float(g[p].iloc[0]) for p in exp.parameters}
         out.append({"point": point, "policy": pol, **vals, **iv.as_dict()})
     df = pd.DataFrame(out)

@@ -128,13 +128,20 @@ class Design(_Frozen):
 
 KPI_NAMES: tuple[str, ...] = (
     "profit",
+    "cash_profit",
     "revenue",
+    "operating_margin",
+    "cost_per_unit",
     "units_sold",
     "market_share",
     "fill_rate",
     "otif",
+    "otif_requested",
     "mean_lead_time_days",
+    "lead_time_p95_days",
+    "defect_ppm",
     "mean_inventory",
+    "inventory_turns",
     "bullwhip_ratio",
 )
 

@@ -7,6 +7,11 @@ consumers and shocks, so their difference cancels the shared noise: the paired t
 difference is narrower than the two separate intervals suggest. With more than two policies, every
 pair is compared and the intervals are widened by Bonferroni's rule so that all of them hold
 together with the stated confidence.
+
+A proportion (fill rate, OTIF, a share) lives in [0, 1], and a t-interval near 1 can pass it (an
+OTIF of 0.99 +- 0.014). :func:`proportion_interval` gives the Wilson score interval with the
+replications' effective sample size (Korn & Graubard 1998): the same as the t-interval in the
+middle of the range, bent to stay inside [0, 1] near its ends.
 """
 
 from __future__ import annotations
@@ -60,6 +65,50 @@ def t_interval(values: np.ndarray | list[float], level: float = 0.95) -> Interva
     sd = float(x.std(ddof=1))
     half = float(stats.t.ppf(0.5 + level / 2, n - 1)) * sd / math.sqrt(n)
     return Interval(mean, mean - half, mean + half, n, sd, level)
+
+
+def proportion_interval(values: np.ndarray | list[float], level: float = 0.95) -> Interval:
+    """An interval for the mean of per-replication proportions that stays inside [0, 1].
+
+    Each replication gives one proportion (its OTIF, its fill rate); they are independent, so
+    their mean ``p`` has variance ``v = s^2 / n``. The effective sample size ``n* = p (1 - p) / v``
+    is the number of independent yes/no trials that would give that variance (Korn & Graubard
+    1998, *Survey Methodology* 24(2)), and the interval is Wilson's score interval for ``p`` with
+    ``n*`` trials and Student's ``t`` quantile on ``n - 1`` degrees of freedom as the critical
+    value. Away from 0 and 1 it matches the t-interval; near them it stays inside [0, 1]. With one
+    replication it is undefined (NaN), with no spread (every replication 1.0, say) a point.
+
+    Raises:
+        ValueError: a value outside [0, 1] (not a proportion).
+    """
+    x = np.asarray(values, dtype=float)
+    x = x[~np.isnan(x)]
+    n = len(x)
+    if n and ((x < 0.0) | (x > 1.0)).any():
+        raise ValueError(f"proportions must lie in [0, 1], got {x[(x < 0.0) | (x > 1.0)][:3]}")
+    base = t_interval(x, level)
+    if n < 2 or base.sd == 0:
+        return base
+    p = base.mean
+    var = base.sd**2 / n
+    # values in [0, 1] have s^2 <= n p (1 - p) / (n - 1) (Bhatia-Davis), so n* >= n - 1 > 0
+    n_eff = p * (1.0 - p) / var
+    z = float(stats.t.ppf(0.5 + level / 2, n - 1))
+    z2n = z * z / n_eff
+    centre = (p + z2n / 2) / (1 + z2n)
+    half = z / (1 + z2n) * math.sqrt(p * (1 - p) / n_eff + z2n / (4 * n_eff))
+    low, high = max(0.0, centre - half), min(1.0, centre + half)
+    return Interval(p, low, high, n, base.sd, level)
+
+
+def kpi_interval(key: str, values: np.ndarray | list[float], level: float = 0.95) -> Interval:
+    """The interval a KPI's mean gets: :func:`proportion_interval` for a share, else the t-interval.
+
+    Which KPIs are shares is read from :mod:`simulator.glossary`.
+    """
+    from simulator.glossary import is_proportion
+
+    return proportion_interval(values, level) if is_proportion(key) else t_interval(values, level)
 
 
 @dataclass(frozen=True)

@@ -2,18 +2,32 @@
 
 The firm is the shop front and the accounts office around the plant. It books the market's orders
 (filled from finished goods or queued), fills queued orders as batches leave the plant, quotes a
-delivery time for each offer, lets its supply-chain policy decide work orders at each review, and
-closes the books every evening: revenue and each cost, per day.
+delivery time for each offer, lets its supply-chain policy decide work orders at each review, plans
+capacity changes that take effect after a lead time, and closes the books every evening.
 
-Money is recognised when it moves: revenue and shipping cost when an order is filled (it ships),
-material cost when material is received, production cost when a stage finishes a batch (rework
-passes and scrapped units included), set-up cost at each set-up; holding and backorder cost on the
-stock and the backlog at the end of each day; overtime (shifts beyond plan, or what the policy books)
-and marketing per day.
+**The ledger** books money when it moves or falls due, per day (the *cash* view): revenue and
+shipping when an order ships; a refund and a handling cost when a defective delivery comes back;
+material on receipt; production as each stage finishes a batch (rework passes and scrapped units
+included); set-ups as they happen; and at the close of each day the holding cost of every stock
+(raw material, work in process, finished goods: the yearly holding rate times its value at cost),
+the obsolescence of finished goods (a yearly rate of their value), the backorder penalty on the
+backlog, the fixed cost of the machine-shifts held (with the overtime premium on shifts beyond
+plan), overhead and marketing.
+
+**Accrual profit.** Stocks are valued at standard variable cost: material at its price; a unit in
+process at material plus one pass through each stage it has finished; a finished unit at material
+plus every stage (set-ups, capacity and overhead are period costs: variable costing, as management
+accounts use it; Horngren, *Cost Accounting*, ch. 9). Profit on the accrual basis is cash profit
+plus the day's change in that inventory value, so running stock down no longer shows as profit and
+building it no longer shows as loss. Units that leave stock without a sale (scrap, goods past their
+shelf life) take their value with them: under accrual their cost is a loss, under cash it was
+paid when bought.
 """
 
 from __future__ import annotations
 
+import math
+from collections import deque
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 
@@ -30,17 +44,27 @@ if TYPE_CHECKING:
 
 LEDGER_ITEMS: tuple[str, ...] = (
     "revenue",
+    "refunds",
     "material_cost",
     "production_cost",
     "setup_cost",
-    "holding_cost",
+    "holding_cost_material",
+    "holding_cost_wip",
+    "holding_cost_finished",
+    "obsolescence_cost",
     "backorder_cost",
     "shipping_cost",
+    "return_cost",
+    "capacity_cost",
     "overtime_cost",
+    "overhead_cost",
     "quality_cost",
     "marketing_cost",
 )
 COST_ITEMS: tuple[str, ...] = LEDGER_ITEMS[1:]
+"""Everything the cash view subtracts from revenue (refunds of returned units included)."""
+STOCKS: tuple[str, ...] = ("material", "wip", "finished")
+"""The stocks valued at cost: raw material, work in process, finished goods."""
 
 
 @dataclass
@@ -55,10 +79,47 @@ class DayRecord:
     released: int = 0
     completed: int = 0
     scrapped: int = 0
+    expired: int = 0
+    """Finished units written off at the end of their shelf life."""
+    defects_shipped: int = 0
+    """Units shipped with a defect the customer will find."""
+    returned: int = 0
+    """Defective units delivered today and returned for a refund."""
+    complaints: int = 0
+    """Orders delivered defective today (each customer complains to the firm)."""
     wip_unit_days: float = 0.0
     stages: dict[str, tuple[float, int]] = field(default_factory=dict)
     """Per stage: (utilisation over the day, units queued at its end)."""
     money: dict[str, float] = field(default_factory=lambda: dict.fromkeys(LEDGER_ITEMS, 0.0))
+    stock_value: dict[str, float] = field(default_factory=lambda: dict.fromkeys(STOCKS, 0.0))
+    """Value at cost of each stock at the close."""
+    inventory_change: float = 0.0
+    """Change in the value of all stocks over the day (accrual profit = cash profit + this)."""
+    written_off: float = 0.0
+    """Value at cost of finished goods written off today (part of ``inventory_change``)."""
+    machine_shifts: float = 0.0
+    """Machine-shifts of capacity held over the day (all stages)."""
+
+    @property
+    def cash_profit(self) -> float:
+        """Revenue less every cost booked today."""
+        return self.money["revenue"] - sum(self.money[k] for k in COST_ITEMS)
+
+    @property
+    def profit(self) -> float:
+        """Profit on the accrual basis: cash profit plus the change in inventory value at cost."""
+        return self.cash_profit + self.inventory_change
+
+
+@dataclass(frozen=True)
+class CapacityPlan:
+    """A capacity change decided at ``decided`` that takes effect from the start of day ``day``."""
+
+    decided: float
+    day: int
+    stage: int
+    machines: int | None
+    shifts: int | None
 
 
 class Firm:
@@ -122,6 +183,36 @@ class Firm:
         self._scrapped_basis = 0
         self._wip_area_basis = 0.0
         self._stage_basis = [(0.0, 0.0) for _ in self.plant.stages]
+        # standard variable costs: what a unit of each stock is carried at
+        self.material_value = self.plant.material_price
+        """Value at cost of one unit of raw material."""
+        self.unit_value = float(self.material_value + sum(st.unit_cost for st in self.plant.stages))
+        """Value at cost of one finished unit (the standard variable cost)."""
+        self.capacity_plans: list[CapacityPlan] = []
+        """Capacity changes decided and not yet in effect, in the order they take effect."""
+        self.units_expired = 0
+        """Finished units written off at the end of their shelf life (whole run)."""
+        self._lots: list[deque[list[float]]] | None = None
+        if spec.factory.shelf_life_days is not None:  # ages of finished goods, oldest first
+            self._lots = [deque() for _ in self.variants]
+            if spec.factory.initial_stock:
+                self._lots[0].append([0.0, float(spec.factory.initial_stock)])
+        self._returns_due: deque[tuple[float, np.ndarray]] = deque()
+        """(arrival time, order ids) of defective shipments not yet delivered."""
+        self.inventory_value_start = self.stock_values()["total"]
+        """Value at cost of the stocks at time 0 (initial material and finished goods)."""
+        self.inventory_value = self.inventory_value_start
+        """Value at cost of the stocks at the last close."""
+        self.written_off = 0.0
+        """Value at cost of everything written off so far (whole run)."""
+        self.value_days = dict.fromkeys(STOCKS, 0.0)
+        """Closing value of each stock summed over the closed days (what holding cost is charged on)."""
+        self.machine_shifts_held = 0.0
+        """Machine-shifts of capacity held over the closed days."""
+        self.overtime_machine_shifts = 0.0
+        """Machine-shifts beyond plan over the closed days."""
+        self.profit_total = 0.0
+        """Accrual profit over the closed days."""
 
     # --- the market side -------------------------------------------------------------------------
     def quote(self) -> float:
@@ -135,15 +226,24 @@ class Firm:
         variants: np.ndarray,
         deadlines: np.ndarray,
         qty: np.ndarray | None = None,
+        requested: np.ndarray | None = None,
     ) -> None:
-        """Book orders now (one unit each unless ``qty`` says); fill from stock, queue the rest."""
+        """Book orders now (one unit each unless ``qty`` says); fill from stock, queue the rest.
+
+        ``requested`` is the delivery time each customer asked for; by default now plus the
+        factory's shipping time (the delivery of an item in stock).
+        """
         if len(consumers) == 0:
             return
         t = self.env.now
         promised = np.full(len(consumers), t + self.quoted_days)
+        if requested is None:
+            requested = np.full(len(consumers), t + self.spec.factory.shipping_days)
         if qty is None:
             qty = np.ones(len(consumers), dtype=np.int32)
-        ids = self.orders.add(consumers, variants, qty, t, promised, deadlines, price=self.price)
+        ids = self.orders.add(
+            consumers, variants, qty, t, promised, deadlines, price=self.price, requested=requested
+        )
         self.today.orders += len(ids)
         self.today.units_ordered += int(qty.sum())
         for v in range(len(self.variants)):
@@ -173,6 +273,8 @@ class Firm:
 
     def _on_complete(self, variant: int, qty: int) -> None:
         self.on_hand[variant] += qty
+        if self._lots is not None:
+            self._lots[variant].append([self.env.now, float(qty)])
         self._fill(variant, from_stock=False)
 
     def _fill(self, variant: int, from_stock: bool) -> None:
@@ -181,19 +283,97 @@ class Firm:
             return
         units = int(self.orders.qty[ids].sum())
         self.on_hand[variant] -= units
+        if self._lots is not None:
+            self._take_oldest(variant, units)
         defective = None
         rate = self.defect_escape_per_quality_gap * (1.0 - self.quality)
         if self._quality_rng is not None and rate > 0.0:
             defective = self._quality_rng.random(len(ids)) < rate
-        self.orders.mark_filled(
-            ids, self.env.now, self.spec.factory.shipping_days, from_stock, defective
-        )
+        ship = self.spec.factory.shipping_days
+        self.orders.mark_filled(ids, self.env.now, ship, from_stock, defective)
+        if defective is not None and defective.any():
+            bad = ids[defective]
+            self.today.defects_shipped += int(self.orders.qty[bad].sum())
+            self._returns_due.append((self.env.now + ship, bad))
         self.today.units_shipped += units
         if from_stock:
             self.today.filled_from_stock += len(ids)
         # each order pays the price it was booked at
         self.today.money["revenue"] += float(self.orders.price[ids] @ self.orders.qty[ids])
         self.today.money["shipping_cost"] += units * self.spec.factory.shipping_cost
+
+    def _take_oldest(self, variant: int, units: int) -> int:
+        """Take ``units`` finished units of a variant from its oldest lots; return the units taken."""
+        assert self._lots is not None
+        lots = self._lots[variant]
+        left = units
+        while left and lots:
+            lot = lots[0]
+            k = min(left, int(lot[1]))
+            lot[1] -= k
+            left -= k
+            if lot[1] == 0:
+                lots.popleft()
+        return units - left
+
+    # --- capacity ----------------------------------------------------------------------------------
+    def plan_capacity(
+        self,
+        stage: int,
+        *,
+        machines: int | None = None,
+        shifts: int | None = None,
+        lead_days: int | None = None,
+    ) -> int:
+        """Decide now to run ``machines`` machines and/or ``shifts`` shifts a day on a stage.
+
+        The change takes effect after the lead time (default: the factory's
+        ``machine_change_lead_days`` when machines change, else ``shift_change_lead_days``), from
+        the start of a day and never before tomorrow; until then the firm runs and pays for the
+        capacity it holds. Returns the first day the change is in effect.
+        """
+        stages = self.plant.stages
+        if not 0 <= stage < len(stages):
+            raise ValueError(f"no stage {stage} (the plant has {len(stages)})")
+        st = stages[stage]
+        if machines is not None and machines < 1:
+            raise ValueError(f'"machines" must be >= 1, got {machines}')
+        if shifts is not None:
+            if not 1 <= shifts <= 3:
+                raise ValueError(f'"shifts" must be 1, 2 or 3, got {shifts}')
+            if st.spec.shifts == 3 and shifts != 3:
+                raise ValueError(
+                    f"stage {st.name!r} is planned round the clock; it has no shift calendar"
+                )
+        f = self.spec.factory
+        if lead_days is None:
+            changes_machines = machines is not None and machines != st.n_machines
+            lead_days = f.machine_change_lead_days if changes_machines else f.shift_change_lead_days
+        now = self.env.now
+        day = max(math.ceil(now + lead_days), math.floor(now) + 1)
+        plan = CapacityPlan(now, day, stage, machines, shifts)
+        self.capacity_plans.append(plan)
+        self.capacity_plans.sort(key=lambda p: p.day)  # stable: same day keeps decision order
+        return day
+
+    def planned_capacity(self, stage: int) -> tuple[int, int]:
+        """(machines, shifts) a stage will run once every plan decided so far is in effect."""
+        st = self.plant.stages[stage]
+        machines, shifts = st.n_machines, st.shifts
+        for p in self.capacity_plans:
+            if p.stage == stage:
+                machines = p.machines if p.machines is not None else machines
+                shifts = p.shifts if p.shifts is not None else shifts
+        return machines, shifts
+
+    def _apply_capacity_plans(self, until_day: int) -> None:
+        """Put into effect the plans due by the start of day ``until_day``."""
+        while self.capacity_plans and self.capacity_plans[0].day <= until_day:
+            p = self.capacity_plans.pop(0)
+            if p.machines is not None:
+                self.plant.stages[p.stage].set_machines(p.machines)
+            if p.shifts is not None:
+                self.plant.set_shifts(p.stage, p.shifts)
 
     # --- positions ---------------------------------------------------------------------------------
     def backorders(self) -> int:
@@ -219,7 +399,61 @@ class Firm:
         """
         return [*self.demand_history, self.today.units_ordered]
 
+    def stock_values(self) -> dict[str, float]:
+        """Value at cost of each stock now (``material``, ``wip``, ``finished``) and their ``total``.
+
+        Work in process is valued from the plant's flow counts, wherever its units sit (queued,
+        on a machine, or waiting between stages): material for every unit that took it and has not
+        left the plant, plus each stage's unit cost for every unit that came out of that stage good
+        and has not left (finished, or scrapped at a later stage). Material for a released batch
+        that has not taken it is still on the shelf (counted there) or on order (not yet paid).
+        """
+        plant = self.plant
+        stages = plant.stages
+        left = plant.units_completed
+        wip = self.material_value * (plant.material_used - left - plant.units_scrapped)
+        later_scrap = 0
+        for st in reversed(stages):  # units that passed a stage and left: finished or scrapped later
+            wip += st.unit_cost * (st.units_out - left - later_scrap)
+            later_scrap += st.units_scrapped
+        out = {
+            "material": float(plant.material.level) * self.material_value,
+            "wip": float(wip),
+            "finished": float(self.on_hand.sum()) * self.unit_value,
+        }
+        out["total"] = out["material"] + out["wip"] + out["finished"]
+        return out
+
     # --- the books -----------------------------------------------------------------------------------
+    def _expire(self) -> int:
+        """Write off finished goods past their shelf life; return the units."""
+        if self._lots is None:
+            return 0
+        life = self.spec.factory.shelf_life_days
+        assert life is not None
+        cutoff = self.env.now - life
+        gone = 0
+        for v, lots in enumerate(self._lots):
+            while lots and lots[0][0] <= cutoff:
+                k = int(lots.popleft()[1])
+                self.on_hand[v] -= k
+                gone += k
+        self.units_expired += gone
+        return gone
+
+    def _book_returns(self, rec: DayRecord) -> None:
+        """Refund and handle the defective deliveries that arrived by now (each is a complaint)."""
+        now = self.env.now
+        o = self.orders
+        f = self.spec.factory
+        while self._returns_due and self._returns_due[0][0] <= now:
+            _, ids = self._returns_due.popleft()
+            units = int(o.qty[ids].sum())
+            rec.returned += units
+            rec.complaints += len(ids)
+            rec.money["refunds"] += float(o.price[ids] @ o.qty[ids])
+            rec.money["return_cost"] += units * f.return_cost
+
     def close_day(self) -> DayRecord:
         """End-of-day accounting; returns the day's record and starts a new one."""
         spec = self.spec.factory
@@ -235,23 +469,51 @@ class Firm:
         area = plant.wip_area_now()
         rec.wip_unit_days = area - self._wip_area_basis
         self._wip_area_basis = area
+        capacity = overtime = 0.0
         for i, st in enumerate(plant.stages):
             busy, cap = st.busy_now(), st.machine_days()
             b0, c0 = self._stage_basis[i]
             rec.stages[st.name] = ((busy - b0) / (cap - c0) if cap > c0 else 0.0, st.units_waiting)
             self._stage_basis[i] = (busy, cap)
-        rec.money["holding_cost"] += float(self.on_hand.sum()) * spec.holding_cost_per_day
+            # shifts change only between days (plan_capacity), so machine-days x shifts is exact
+            capacity += (cap - c0) * st.shifts
+            overtime += (cap - c0) * max(st.shifts - st.spec.shifts, 0)
+        rec.machine_shifts = capacity
+        self.machine_shifts_held += capacity
+        self.overtime_machine_shifts += overtime
+        rec.money["capacity_cost"] += capacity * spec.capacity_cost_per_machine_shift
+        rec.money["overtime_cost"] += (
+            overtime * spec.capacity_cost_per_machine_shift * spec.overtime_premium
+        )
+        self._book_returns(rec)
+        expired = self._expire()
+        rec.expired = expired
+        rec.written_off = expired * self.unit_value
+        values = self.stock_values()
+        for k in STOCKS:
+            rec.stock_value[k] = values[k]
+            self.value_days[k] += values[k]
+        day_rate = spec.holding_rate_per_year / 365.0
+        rec.money["holding_cost_material"] += day_rate * values["material"]
+        rec.money["holding_cost_wip"] += day_rate * values["wip"]
+        rec.money["holding_cost_finished"] += day_rate * values["finished"]
+        rec.money["obsolescence_cost"] += spec.obsolescence_rate_per_year / 365.0 * values["finished"]
         rec.money["backorder_cost"] += self.backorders() * spec.backorder_cost_per_day
-        overtime = plant.overtime_machine_shifts() * spec.overtime_cost_per_machine_shift
-        rec.money["overtime_cost"] += overtime
+        rec.money["overhead_cost"] += spec.overhead_cost_per_day
         allowed = getattr(self.policy, "marketing_allowed", None)
         if allowed is None or allowed(float(self.days_closed)):
             rec.money["marketing_cost"] += self.marketing_per_day
+        rec.inventory_change = values["total"] - self.inventory_value
+        self.inventory_value = values["total"]
+        self.written_off += rec.written_off
+        self.profit_total += rec.profit
         for k, v in rec.money.items():
             self.books[k] += v
         self.days_closed += 1
         self.demand_history.append(rec.units_ordered)
         self.release_history.append(rec.released)
+        # capacity decided for tomorrow on takes effect now, before tomorrow's shift calendar
+        self._apply_capacity_plans(self.days_closed)
         self.today = DayRecord()
         return rec
 
@@ -268,12 +530,17 @@ class Firm:
             "released": rec.released,
             "completed": rec.completed,
             "scrapped": rec.scrapped,
+            "expired": rec.expired,
+            "defects_shipped": rec.defects_shipped,
+            "returned": rec.returned,
+            "complaints": rec.complaints,
             "on_hand": int(self.on_hand.sum()),
             "backorders": self.backorders(),
             "wip": plant.units_in_process,
             "wip_unit_days": rec.wip_unit_days,
             **{f"utilisation_{name}": u for name, (u, _) in rec.stages.items()},
             **{f"queue_{name}": q for name, (_, q) in rec.stages.items()},
+            "machine_shifts": rec.machine_shifts,
             "material_on_hand": int(plant.material.level),
             "material_on_order": plant.material_on_order,
             "inventory_position": self.inventory_position(),
@@ -281,7 +548,12 @@ class Firm:
             "quoted_days": self.quoted_days,
             "price": self.price,
             **{k: money[k] for k in LEDGER_ITEMS},
-            "profit": money["revenue"] - sum(money[k] for k in COST_ITEMS),
+            **{f"value_{k}": rec.stock_value[k] for k in STOCKS},
+            "inventory_value": sum(rec.stock_value.values()),
+            "inventory_change": rec.inventory_change,
+            "written_off": rec.written_off,
+            "cash_profit": rec.cash_profit,
+            "profit": rec.profit,
         }
 
     def ethics_dict(self) -> dict[str, float]:

@@ -7,11 +7,15 @@ for money and time):
 - plant: units started (released) = finished + scrapped + in process, and the units in process are
   all somewhere: waiting for material or at a stage (queued or in service); each stage's units in
   = out + scrapped + inside;
-- finished goods: initial stock + finished = on hand + shipped;
+- finished goods: initial stock + finished = on hand + shipped + expired;
 - no negative stock anywhere (finished goods, material, backlog);
 - orders: booked = delivered + in transit + open + cancelled; none both filled and cancelled;
 - money: each ledger item over the closed days = the sum of its daily records; revenue = price x
   units over the filled orders; material, shipping and holding recomputed from the physical counts;
+  refunds = price x units over the defective orders delivered; capacity = machine-shifts held x rate;
+- accrual: profit over the closed days = cash profit + (inventory value now - at the start), and
+  the inventory value booked at the last close = the stocks valued where they sit (shelf, each
+  stage's queue and machines, finished goods);
 - inventory position = on hand + on order (in process) - backorders;
 - Little's law on the sample path: the area under the plant's WIP curve = the time spent in the
   plant by the units that left + the age of the units still inside.
@@ -85,10 +89,10 @@ def order_problems(firm: Firm) -> list[str]:
     shipped_units = int(o.qty[filled].sum())
     on_hand = int(firm.on_hand.sum())
     problems = []
-    if spec.initial_stock + p.units_completed != on_hand + shipped_units:
+    if spec.initial_stock + p.units_completed != on_hand + shipped_units + firm.units_expired:
         problems.append(
             f"finished goods: {spec.initial_stock} + {p.units_completed} finished != "
-            f"{on_hand} on hand + {shipped_units} shipped"
+            f"{on_hand} on hand + {shipped_units} shipped + {firm.units_expired} expired"
         )
     if (firm.on_hand < 0).any():
         problems.append("negative finished-goods stock")
@@ -149,6 +153,62 @@ def money_problems(firm: Firm) -> list[str]:
         problems.append(f"production cost {p.money['production_cost']:.2f} != units processed x cost")
     if any(v < 0 for k, v in books.items()):
         problems.append("a ledger item is negative")
+    return problems + accrual_problems(firm)
+
+
+def accrual_problems(firm: Firm) -> list[str]:
+    """Broken laws of the accrual books: each cost booked once, profit = cash + inventory change."""
+    from simulator.firms.firm import COST_ITEMS, STOCKS
+
+    spec = firm.spec.factory
+    o = firm.orders
+    books = firm.books  # closed days only: the close books holding, capacity and returns
+    problems = []
+    cash = books["revenue"] - sum(books[k] for k in COST_ITEMS)
+    change = firm.inventory_value - firm.inventory_value_start
+    if not _close(firm.profit_total, cash + change, scale=abs(cash) + abs(change)):
+        problems.append(
+            f"accrual profit {firm.profit_total:.2f} != cash profit {cash:.2f} + inventory change "
+            f"{change:.2f}"
+        )
+    p = firm.plant
+    if firm.env.now == firm.days_closed and not getattr(p, "units_blocked", 0):
+        # nothing has moved since the close: value the stocks where they are, unit by unit
+        # (independently of the flow counts the ledger values them from)
+        value = p.material.level * firm.material_value + float(firm.on_hand.sum()) * firm.unit_value
+        passed = firm.material_value
+        for st in p.stages:
+            value += (st.units_waiting + st.units_in_service) * passed
+            passed += st.unit_cost
+        if not _close(firm.inventory_value, value, scale=value):
+            problems.append(
+                f"inventory value booked {firm.inventory_value:.2f} != stocks at cost {value:.2f}"
+            )
+    rate = spec.holding_rate_per_year / 365.0
+    for k in STOCKS:
+        due = rate * firm.value_days[k]
+        if not _close(books[f"holding_cost_{k}"], due, scale=due):
+            problems.append(f"holding_cost_{k} {books[f'holding_cost_{k}']:.2f} != rate x value-days")
+    obsolete = spec.obsolescence_rate_per_year / 365.0 * firm.value_days["finished"]
+    if not _close(books["obsolescence_cost"], obsolete, scale=obsolete):
+        problems.append("obsolescence cost != rate x finished-goods value-days")
+    capacity = firm.machine_shifts_held * spec.capacity_cost_per_machine_shift
+    if not _close(books["capacity_cost"], capacity, scale=capacity):
+        problems.append(f"capacity cost {books['capacity_cost']:.2f} != machine-shifts held x rate")
+    overtime = (
+        firm.overtime_machine_shifts * spec.capacity_cost_per_machine_shift * spec.overtime_premium
+    )
+    if not _close(books["overtime_cost"], overtime, scale=overtime):
+        problems.append(
+            f"overtime cost {books['overtime_cost']:.2f} != machine-shifts beyond plan x premium"
+        )
+    returned = o.defective & (o.delivered <= float(firm.days_closed))
+    refunds = float(o.price[returned] @ o.qty[returned])
+    if not _close(books["refunds"], refunds, scale=refunds):
+        problems.append(f"refunds {books['refunds']:.2f} != price x units of defective deliveries")
+    handling = float(o.qty[returned].sum()) * spec.return_cost
+    if not _close(books["return_cost"], handling, scale=handling):
+        problems.append("return cost != units returned x handling cost")
     return problems
 
 

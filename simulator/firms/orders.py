@@ -9,6 +9,13 @@ one Python object per order.
 An order is *open* from booking until it is filled (then it ships) or cancelled; it is *delivered*
 when its shipment arrives. Every order is, at any time, exactly one of: open, in transit, delivered,
 cancelled.
+
+Times are kept exactly (days with their fractions: hours are there when wanted), and dates are judged
+by calendar day, as a customer and a delivery KPI judge them: an order is on time when it arrives on
+or before the calendar day of its due date (``floor(delivered) <= floor(due)``), so a parcel due on
+day 12 and arriving at 12.9 is on time and one arriving at 13.1 is a day late. Each order has two
+due dates: ``promised`` (placed + the firm's quote) and ``requested`` (what the customer asked for;
+by default placed + the firm's standard shipping time, the delivery of an item in stock).
 """
 
 from __future__ import annotations
@@ -34,6 +41,7 @@ class OrderBook:
         "qty": np.dtype(np.int32),
         "placed": np.dtype(np.float64),
         "promised": np.dtype(np.float64),
+        "requested": np.dtype(np.float64),
         "deadline": np.dtype(np.float64),
         "filled": np.dtype(np.float64),
         "delivered": np.dtype(np.float64),
@@ -75,8 +83,13 @@ class OrderBook:
         promised: np.ndarray,
         deadline: np.ndarray,
         price: float = 0.0,
+        requested: np.ndarray | None = None,
     ) -> np.ndarray:
-        """Append orders (all placed at time ``placed`` at unit ``price``); return their ids."""
+        """Append orders (all placed at time ``placed`` at unit ``price``); return their ids.
+
+        ``requested`` is the customer's requested delivery time of each order (default: the
+        promised one).
+        """
         k = len(consumer)
         self._grow(k)
         s = slice(self.n, self.n + k)
@@ -86,6 +99,7 @@ class OrderBook:
         c["qty"][s] = qty
         c["placed"][s] = placed
         c["promised"][s] = promised
+        c["requested"][s] = promised if requested is None else requested
         c["deadline"][s] = deadline
         c["filled"][s] = NaN
         c["delivered"][s] = NaN
@@ -151,6 +165,20 @@ class OrderBook:
         ids = np.concatenate(out)
         self._cols["cancelled"][ids] = t
         return ids
+
+    def late_days(self, ids: np.ndarray, due: str = "promised") -> np.ndarray:
+        """Whole calendar days each delivered order ``ids`` arrived after its due day (0: on time).
+
+        ``due`` is ``"promised"`` or ``"requested"``. Orders not delivered give NaN.
+        """
+        d = self._cols["delivered"][ids]
+        late = np.floor(d) - np.floor(self._cols[due][ids])
+        return np.where(np.isnan(d), np.nan, np.maximum(late, 0.0))
+
+    def on_time(self, due: str = "promised", by: float = np.inf) -> np.ndarray:
+        """For every order, whether it was delivered by ``by`` on or before its due calendar day."""
+        d = self.delivered
+        return (d <= by) & (np.floor(d) <= np.floor(getattr(self, due)))
 
     def open_count(self) -> int:
         """Orders neither filled nor cancelled."""

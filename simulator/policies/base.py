@@ -194,7 +194,11 @@ class PeriodicPolicy:
         """The optimiser's holding and shortage cost per unit and review period."""
         p = self.params
         f = firm.spec.factory
-        h = f.holding_cost_per_day * self.review_days if p.holding_cost is None else p.holding_cost
+        h = (
+            f.holding_cost_per_unit_day() * self.review_days
+            if p.holding_cost is None
+            else p.holding_cost
+        )
         if p.shortage_cost is None:
             b = max(unit_margin(firm), 0.0) + f.backorder_cost_per_day * self.review_days
         else:

@@ -8,8 +8,9 @@ replenishment, small batches). ``control`` chooses how work in process is capped
 ``buffer``; ``data``, ``ai`` and ``cobot`` size it from demand sensed in the consumer event log over
 ``lead_time_days + review_days`` (:mod:`simulator.policies.sensing`; the policy reads the market only
 through its feed). A monthly S&OP review resets the shifts a day of every stage planned below
-round the clock within ``[min_shifts, max_shifts]`` (shifts beyond plan are overtime, paid by the
-factory's ledger).
+round the clock within ``[min_shifts, max_shifts]``; a change takes the factory's shift-change lead
+time, and the firm pays for every machine-shift it holds (shifts beyond plan with the overtime
+premium).
 The quote is honest: shipping time, plus, when the buffer cannot cover a new order, the time the
 plant needs to make what is already waiting at its mean capacity, plus the time to the next review.
 "Cannot cover" counts the day's expected orders (the mean of the last week's), since one quote holds
@@ -160,15 +161,17 @@ class DemandCentric(PeriodicPolicy):
             k += 1
 
     def shift_options(self, firm: Firm) -> tuple[list[int], np.ndarray, np.ndarray]:
-        """Shift counts the S&OP may set, the bottleneck capacity and the overtime cost of each.
+        """Shift counts the S&OP may set, the bottleneck capacity and the daily cost of each.
 
         Stages planned round the clock have no shift calendar and keep their capacity; on the others
-        capacity scales with shifts, and each machine-shift beyond plan costs the factory's overtime
-        rate per day.
+        capacity scales with shifts. The cost of an option is what the shifts it holds cost a day:
+        every machine-shift at the factory's capacity cost, those beyond plan with the overtime
+        premium on top (the stages round the clock cost the same under every option).
         """
         p = self.params
         stages = firm.plant.stages
-        rate = firm.spec.factory.overtime_cost_per_machine_shift
+        f = firm.spec.factory
+        rate = f.capacity_cost_per_machine_shift
         options = list(range(p.min_shifts, p.max_shifts + 1))
         caps, costs = [], []
         for n in options:
@@ -176,7 +179,8 @@ class DemandCentric(PeriodicPolicy):
             for st in stages:
                 if st.spec.shifts < 3:
                     cap = min(cap, st.capacity_per_day * n / st.shifts)
-                    cost += max(n - st.spec.shifts, 0) * st.spec.machines * rate
+                    extra = max(n - st.spec.shifts, 0) * f.overtime_premium
+                    cost += (n + extra) * st.n_machines * rate
                 else:
                     cap = min(cap, st.capacity_per_day)
             caps.append(cap)
@@ -221,17 +225,20 @@ class DemandCentric(PeriodicPolicy):
             shifts = enough[0] if enough else options[-1]
             rule = f"rule: fewest shifts loading the bottleneck to <= {p.target_utilisation:.0%}"
             inputs.update({"load": load, "target_utilisation": p.target_utilisation})
-        before = firm.plant.stages[adjustable[0]].shifts
-        for i in adjustable:
-            firm.plant.set_shifts(i, shifts)
+        before = firm.planned_capacity(adjustable[0])[1]
+        start = None
+        if shifts != before:  # the change takes the factory's shift-change lead time
+            for i in adjustable:
+                start = firm.plan_capacity(i, shifts=shifts)
         self.shifts = shifts
+        when = f" from day {start}" if start is not None else ""
         self.log.record(
             firm.env.now,
             "capacity",
             rule,
             recommended=before,
             chosen=shifts,
-            reason=f"S&OP: {before} -> {shifts} shifts a day for the next {p.sop_days} days",
+            reason=f"S&OP: {before} -> {shifts} shifts a day{when}",
             inputs=inputs,
         )
         return shifts

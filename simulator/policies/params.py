@@ -72,8 +72,9 @@ class _DecisionParams(_Params):
     service_level: Annotated[float, Field(gt=0.0, lt=1.0)] = 0.95
     """``data`` mode: probability that one cover's demand does not exceed the stock level."""
     holding_cost: Annotated[float | None, Field(ge=0.0, le=1e6)] = None
-    """Optimiser's cost of a unit left over per review period; None: the factory's holding cost per
-    day times the review period."""
+    """Optimiser's cost of a unit left over per review period; None: the factory's holding cost of a
+    finished unit per day (holding and obsolescence rates times its value at cost) times the
+    review period."""
     shortage_cost: Annotated[float | None, Field(ge=0.0, le=1e6)] = None
     """Optimiser's cost of a unit short per review period; None: the unit margin (a sale at risk)
     plus the factory's backorder cost per day times the review period."""

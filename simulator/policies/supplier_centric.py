@@ -70,9 +70,10 @@ class SupplierCentric(PeriodicPolicy):
         if p.lot_sizing == "min_lot":
             return p.min_lot
         f = firm.spec.factory
-        if f.holding_cost_per_day <= 0.0 or daily_mean <= 0.0:
+        h = f.holding_cost_per_unit_day()
+        if h <= 0.0 or daily_mean <= 0.0:
             return p.min_lot
-        return int(np.ceil(np.sqrt(2.0 * daily_mean * f.setup_cost / f.holding_cost_per_day)))
+        return int(np.ceil(np.sqrt(2.0 * daily_mean * f.setup_cost / h)))
 
     def review(self, firm: Firm) -> None:
         p = self.params
