@@ -51,7 +51,7 @@ DAYS = {"mean_lead_time_days", "lead_time_p95_days", "mean_quoted_days", "quote_
 
 def _glossary_entry(key: str) -> Any:
     try:
-        from simulator import glossary  # type: ignore[attr-defined]
+        from simulator import glossary
     except ImportError:  # the glossary is not part of this build
         return None
     entry = getattr(glossary, "entry", None)
