@@ -242,11 +242,11 @@ def test_marketsim_why_reads_the_run_folder(tmp_path: Path) -> None:
     runner = CliRunner()
     out = tmp_path / "run"
     small = str(ROOT / "scenarios" / "small.toml")
-    assert runner.invoke(app, ["run", small, "--days", "8", "--out", str(out)]).exit_code == 0
+    assert runner.invoke(app, ["run", small, "--days", "25", "--out", str(out)]).exit_code == 0
     res = runner.invoke(app, ["why", str(out), "--firm", "PullCo", "--day", "3"])
     assert res.exit_code == 0, res.output
     lines = res.output.strip().splitlines()
-    assert len(lines) == 1 and lines[0].startswith("t=3.5 PullCo: released ")
+    assert len(lines) == 1 and lines[0].startswith("Day 3 (t=3.5): PullCo released ")
     bad = runner.invoke(app, ["why", str(out), "--firm", "Nobody"])
     assert (
         bad.exit_code == 2 and "no firm named 'Nobody'" in bad.output and "Traceback" not in bad.output

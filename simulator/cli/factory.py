@@ -7,14 +7,30 @@ from typing import Annotated
 
 import typer
 
-from simulator.cli.common import AllowLargeOpt, app, claim, default_out, estimate_note, fail_input, out
+from simulator.cli.common import (
+    AllowLargeOpt,
+    app,
+    claim,
+    default_out,
+    estimate_note,
+    fail_input,
+    input_path,
+    out,
+)
 from simulator.cli.kpi_table import kpi_table
 from simulator.scenario import ScenarioError, load_scenario
 
 
+def _short_run(what: str, warmup: int, path: Path) -> str:
+    return (
+        f"{what}: not longer than the warm-up ({warmup} days, run.warmup_days in {path}); "
+        "KPIs would cover no day. Give more days or a shorter warm-up."
+    )
+
+
 @app.command()
 def factory(
-    scenario: Annotated[Path, typer.Argument(help="Scenario file (TOML).")],
+    scenario: Annotated[str, typer.Argument(help="Scenario file (TOML) or bundled scenario name.")],
     firm: Annotated[str, typer.Option(help="The firm whose factory and policy to run.")],
     demand: Annotated[
         Path | None, typer.Option(help="Demand file: date or day, quantity[, variant, patience_days].")
@@ -35,9 +51,7 @@ def factory(
     allow_large: AllowLargeOpt = False,
 ) -> None:
     """Run one firm's factory and policy on a demand file or generated demand (no market)."""
-    from simulator.factory_mode import demand_for, run_factory
     from simulator.resources import ResourceError, check_fits, factory_estimate
-    from simulator.results import now_iso, write_run_folder
     from simulator.schema import MAX_MAGNITUDE
 
     numbers = {"--mean": mean, "--sd": sd, "--phi": phi, "--amplitude": amplitude, "--period": period}
@@ -48,8 +62,15 @@ def factory(
     ]
     if bad:
         fail_input(bad)
+    path = input_path(scenario)
     try:
-        spec = load_scenario(scenario)
+        spec = load_scenario(path)
+        if days is not None and spec.run.warmup_days >= days:
+            fail_input([_short_run(f"--days {days}", spec.run.warmup_days, path)])
+        # the model's modules load only once the input is known to be good (a bad path fails fast)
+        from simulator.factory_mode import demand_for, run_factory
+        from simulator.results import now_iso, write_run_folder
+
         if generate is not None:  # size the generated demand before making it
             n_guess = days if days is not None else spec.run.days
             guess = factory_estimate(spec, n_guess, int(mean * n_guess))
@@ -74,6 +95,8 @@ def factory(
     except ScenarioError as e:
         fail_input(e.lines())
         return
+    if spec.run.warmup_days >= n_days:
+        fail_input([_short_run(f"{demand}: {n_days} days of demand", spec.run.warmup_days, path)])
     orders = int(table["quantity"].sum()) if unit_orders else len(table)
     est = factory_estimate(spec, n_days, orders)
     try:
