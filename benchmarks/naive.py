@@ -26,11 +26,14 @@ virtue events): give-ups after the quote plus tolerance plus a grace period, wit
 complaint; deliveries (late or defective ones dissatisfy; a possible post; the next need after the
 consumer's own need interval); perceived reputations drifting to the public one and moved by the
 neighbours' posts (word of mouth); the logit choice over every offer (firm x variant; the offers and
-the firms' daily rows come from the model's own code) by price, value alignment, quoted delay,
+the firms' daily rows come from the model's own code) by price, value alignment against the
+conventional product, brand taste, quoted delay against a tolerance that grows with alignment,
 customisation, quality, perceived reputation, the share of neighbours who bought each firm lately
-and loyalty to a satisfying last purchase, with an outside option; values posts after aligned
-purchases; a WAIT event when an order cannot ship from stock; retries after going without; demand
-shifts and supply disruptions; the event log (a list of tuples here). Not covered: awareness,
+and loyalty to a satisfying last purchase, with an outside option, a firm being worth its best
+variant; why a shopper went without and the sales each firm lost to its quote (the same choice on
+the same draw with standard quotes); values posts after aligned purchases; a WAIT event when an
+order cannot ship from stock; retries after going without; demand shifts and supply disruptions;
+the event log (a list of tuples here). Not covered: awareness,
 boycotts, buycotts and support purchases, which only start with a scandal or virtue event;
 :class:`NaiveMarket` refuses such scenarios rather than differ.
 """
@@ -46,11 +49,11 @@ import simpy
 
 from simulator.events import EventSchedule
 from simulator.firms.build import build_firm
-from simulator.market.choice import QUALITY_WEIGHT, REPUTATION_WEIGHT, Offers
+from simulator.market.choice import Offers
 from simulator.market.eventlog import EventKind, EventLog
 from simulator.market.population import Population
 from simulator.market.social import build_network
-from simulator.model import GRACE_DAYS, MarketModel
+from simulator.model import GRACE_DAYS, STAND_COLUMNS, MarketModel
 from simulator.rng import Streams
 from simulator.scenario import GENERATIONS, Scenario
 
@@ -147,28 +150,65 @@ class NaiveConsumer(mesa.Agent):
             rep[j] = min(1.0, max(0.0, rep[j]))
 
     # --- stage 3: shopping -------------------------------------------------------------------------
-    def utility(self, offers: Offers, k: int, peer: list[float]) -> float:
-        """Systematic utility of offer ``k`` for this consumer."""
+    def alignment(self, ethics: np.ndarray) -> float:
+        """Alignment in [-1, 1] with a firm of profile ``ethics``, against the conventional product."""
+        ref = self.model.choice_params.reference_ethics
+        score = sum(self.weights[d] * float(ethics[d]) for d in range(len(self.weights)))
+        return (score - ref) / (1.0 - ref) if score >= ref else (score - ref) / ref
+
+    def patience(self, ethics: np.ndarray) -> float:
+        """Extra delivery days accepted from a firm of profile ``ethics`` (more if aligned)."""
+        p = self.model.choice_params
+        return self.tolerance + p.days_per_premium * self.wtp * max(self.alignment(ethics), 0.0)
+
+    def utility(self, offers: Offers, k: int, peer: list[float], quotes: list[float]) -> float:
+        """Systematic utility of offer ``k`` for this consumer (``quotes``: each offer's quote)."""
         m = self.model
         p = m.choice_params
         f = int(offers.firm[k])
         ethics = offers.ethics[k]
-        align = sum(self.weights[d] * float(ethics[d]) for d in range(len(self.weights)))
-        excess = max(0.0, float(offers.quoted_days[k]) - p.standard_delivery_days - self.tolerance)
-        money = -float(offers.price[k]) / p.reference_price + self.wtp * align
+        excess = max(0.0, quotes[k] - p.standard_delivery_days - self.patience(ethics))
+        money = -(float(offers.price[k]) / p.reference_price - 1.0) + self.wtp * self.alignment(ethics)
+        money += p.quality_weight * (float(offers.quality[k]) - 0.5)
+        money += p.reputation_weight * (self.reputation[f] - 0.5)
         money -= p.delay_penalty * excess
+        money += self.taste[f]
         money += self.customisation * float(offers.customisation[k])
-        v = (
-            p.purchase_constant
-            + self.beta * money
-            + QUALITY_WEIGHT * float(offers.quality[k])
-            + REPUTATION_WEIGHT * self.reputation[f]
-        )
         if m.social.enabled and p.peer_weight:
-            v += p.peer_weight * peer[f]
+            money += p.peer_weight * peer[f]
         if self.last_satisfied and self.last_firm == f:
-            v += self.loyalty
-        return v
+            money += self.loyalty
+        return p.purchase_constant + self.beta * money + float(offers.appeal[k])
+
+    def pick(self, offers: Offers, peer: list[float], quotes: list[float]) -> int:
+        """The offer chosen on today's uniform (-1: none): the firm by its best variant, then that
+        variant (ties split evenly)."""
+        m = self.model
+        vs = [
+            self.utility(offers, k, peer, quotes) if offers.available[k] else -math.inf
+            for k in range(len(offers))
+        ]
+        best: dict[int, float] = {}
+        for k, v in enumerate(vs):
+            f = int(offers.firm[k])
+            best[f] = max(best.get(f, -math.inf), v)
+        top = max([0.0, *best.values()])
+        e_none = math.exp(-top)
+        e_firm = {f: (math.exp(v - top) if v > -math.inf else 0.0) for f, v in best.items()}
+        total = e_none + sum(e_firm.values())
+        probs = [e_none / total]
+        for k, v in enumerate(vs):
+            f = int(offers.firm[k])
+            ties = sum(1 for j in range(len(vs)) if int(offers.firm[j]) == f and vs[j] == best[f])
+            share = 1.0 / ties if v == best[f] and v > -math.inf else 0.0
+            probs.append(e_firm[f] / total * share)
+        u = m.u_choice[self.row]
+        acc = 0.0
+        for i, pk in enumerate(probs):
+            acc += pk
+            if acc >= u:
+                return i - 1
+        return len(probs) - 2
 
     def shop(self, day: int, offers: Offers) -> None:
         """A consumer whose need is due chooses among the offers (or none) and orders."""
@@ -183,25 +223,26 @@ class NaiveConsumer(mesa.Agent):
                     peer[nb.public_recent] += 1.0
             scale = 1.0 / len(self.neighbours)
             peer = [c * scale for c in peer]
-        vs = [0.0]
-        for k in range(len(offers)):
-            vs.append(self.utility(offers, k, peer) if offers.available[k] else -math.inf)
-        top = max(vs)
-        es = [math.exp(v - top) for v in vs]
-        total = sum(es)
-        u = m.u_choice[self.row]
-        k = len(es) - 2
-        acc = 0.0
-        for i, e in enumerate(es):
-            acc += e / total
-            if acc >= u:
-                k = i - 1
-                break
+        quotes = [float(q) for q in offers.quoted_days]
+        d0 = m.choice_params.standard_delivery_days
+        k = self.pick(offers, peer, quotes)
         self.choice = k
         m.shoppers_today += 1
         m.shoppers_by_gen[self.generation] += 1
+        # sales lost to a firm's quote: would this consumer have bought from it at standard delivery?
+        bought = int(offers.firm[k]) if k >= 0 else -1
+        for f in sorted({int(offers.firm[j]) for j in range(len(quotes)) if quotes[j] > d0}):
+            fast = [d0 if int(offers.firm[j]) == f else quotes[j] for j in range(len(quotes))]
+            cf = self.pick(offers, peer, fast)
+            if cf >= 0 and int(offers.firm[cf]) == f and bought != f:
+                m.lost_today[f] += 1
+                m.log.append((EventKind.LOST_TO_QUOTE, day, self.row, f, quotes[cf]))
         if k < 0:
-            m.log.append((EventKind.WENT_WITHOUT, day, self.row, -1, NAN))
+            cause = 0
+            if any(q > d0 for q in quotes) and self.pick(offers, peer, [d0] * len(quotes)) >= 0:
+                cause = 1
+            m.went_without_today[cause] += 1
+            m.log.append((EventKind.WENT_WITHOUT, day, self.row, -1, float(cause)))
             self.next_need = day + m.e_need[self.row] * float(m.retry_days)
             return
         f = int(offers.firm[k])
@@ -215,16 +256,14 @@ class NaiveConsumer(mesa.Agent):
         m.orders_by_gen[self.generation][f] += 1
         price = float(offers.price[k])
         m.log.append((EventKind.PURCHASE, day, self.row, f, price))
-        deadline = day + firm.quoted_days + self.tolerance + GRACE_DAYS
+        deadline = day + firm.quoted_days + self.patience(offers.ethics[k]) + GRACE_DAYS
         variant = np.array([offers.variant[k]], dtype=np.int16)
         start = firm.orders.n
         firm.book(np.array([self.row]), variant, np.array([deadline]))
         if math.isnan(firm.orders.filled[start]):  # out of stock: the order waits for production
             m.log.append((EventKind.WAIT, day, self.row, f, firm.quoted_days))
         if m.social.enabled and self.social_media:
-            ethics = offers.ethics[k]
-            align = sum(self.weights[d] * float(ethics[d]) for d in range(len(self.weights)))
-            strong = self.wtp * align >= m.social.support_threshold
+            strong = self.wtp * self.alignment(offers.ethics[k]) >= m.social.support_threshold
             if strong and m.u_val[self.row] < self.values_posting:
                 self._post(EventKind.POST_VALUES, f, 1.0)
 
@@ -259,6 +298,7 @@ class NaiveMarket(mesa.Model):
             self.consumer_rng,
             social=scenario.social,
             log=EventLog(len(self.firms), keep_rows=False),
+            firm_names=[f.name for f in self.firms],
         )
         self.social = pop.social
         self.choice_params = pop.choice_params
@@ -283,6 +323,7 @@ class NaiveMarket(mesa.Model):
         rows = {k: v.tolist() for k, v in columns.items()}
         weights = pop.value_weights.tolist()
         reputation = pop.reputation.tolist()
+        taste = pop.taste.tolist()
         self.consumers: list[NaiveConsumer] = [
             NaiveConsumer(
                 self,
@@ -291,11 +332,12 @@ class NaiveMarket(mesa.Model):
                     **{k: v[i] for k, v in rows.items()},
                     "weights": weights[i],
                     "reputation": reputation[i],
+                    "taste": taste[i],
                 },
             )
             for i in range(pop.n)
         ]
-        del pop, rows, weights, reputation
+        del pop, rows, weights, reputation, taste
         network = build_network(scenario.network, scenario.population.size, self.streams.get("network"))
         for i, agent in enumerate(self.consumers):
             nbrs = network.indices[network.indptr[i] : network.indptr[i + 1]].tolist()
@@ -315,6 +357,8 @@ class NaiveMarket(mesa.Model):
         self._new_day_counters()
 
     def _new_day_counters(self) -> None:
+        self.went_without_today = [0, 0, 0]  # by cause: choice, delivery, boycott
+        self.lost_today = [0] * len(self.firms)
         self.shoppers_today = 0
         self.buyers_today = 0
         self.shoppers_by_gen = [0] * len(GENERATIONS)
@@ -376,14 +420,19 @@ class NaiveMarket(mesa.Model):
             "posts_negative": posts[EventKind.POST_NEGATIVE],
             "posts_values": posts[EventKind.POST_VALUES],
             "support_purchases": 0,
+            "went_without_choice": self.went_without_today[0],
+            "went_without_delivery": self.went_without_today[1],
+            "went_without_boycott": self.went_without_today[2],
         }
         gen_total = [sum(row) for row in self.orders_by_gen]
         for f in self.firms:
-            for name in ("boycott", "never", "buycott", "aware"):
+            for name in STAND_COLUMNS:
                 collected[f"{name}:{f.name}"] = 0.0
             collected[f"reputation:{f.name}"] = (
                 sum(a.reputation[f.index] for a in self.consumers) / self.n
             )
+            for g in GENERATIONS:
+                collected[f"boycott:{f.name}:{g}"] = 0.0
             collected[f"support:{f.name}"] = 0
             for k, g in enumerate(GENERATIONS):
                 t = gen_total[k]
@@ -407,6 +456,8 @@ class NaiveMarket(mesa.Model):
                     "firm": f.name,
                     **f.day_row(rec),
                     "market_share": share,
+                    "support_orders": 0,
+                    "lost_sales": self.lost_today[f.index],
                     **{f"orders_{g}": self.orders_by_gen[k][f.index] for k, g in enumerate(GENERATIONS)},
                 }
             )

@@ -72,7 +72,7 @@ TIME_COLUMNS = ("date", "timestamp", "day")
 """Columns that say when an order came, in order of preference; a file has exactly one of them."""
 
 
-def load_demand_csv(path: str | Path, variants: tuple[str, ...] = ("standard",)) -> pd.DataFrame:
+def load_demand_csv(path: str | Path, variants: tuple[str, ...] | None = ("standard",)) -> pd.DataFrame:
     """Read and check a demand file (see the module docstring); raise :class:`DemandError`.
 
     The separator is sniffed (``,``, ``;``, tab or ``|``); with ``;``, tab or ``|`` numbers may
@@ -81,10 +81,18 @@ def load_demand_csv(path: str | Path, variants: tuple[str, ...] = ("standard",))
     (a number of days >= 0; a fraction is a time within the day, 2.25 is 6 a.m. on day 2);
     ``quantity`` (integer >= 0); optional ``variant`` (a name from ``variants`` or its index;
     default the first) and ``patience_days`` (>= 0). Rows are numbered as lines in the file, the
-    header being row 1.
+    header being row 1. ``variants`` None accepts any variant name (``marketsim check`` of a file
+    without its firm).
     """
+    from simulator.paths import check_input_file
+    from simulator.resources import DEMAND_BYTES_PER_FILE_BYTE, max_input_bytes
+    from simulator.schema import MAX_DAYS, MAX_MAGNITUDE
+
     p = Path(path)
     source = str(p)
+    problem = check_input_file(p, max_input_bytes(DEMAND_BYTES_PER_FILE_BYTE))
+    if problem:
+        raise DemandError(source, [("", problem)])
     try:
         text = p.read_text(encoding="utf-8-sig")
     except FileNotFoundError:
@@ -107,6 +115,9 @@ def load_demand_csv(path: str | Path, variants: tuple[str, ...] = ("standard",))
         missing.insert(0, "date or day")
     if missing:
         raise DemandError(source, [("row 1", f"missing column {' and '.join(missing)}")])
+    repeated = sorted({h for h in header if header.count(h) > 1})
+    if repeated:
+        raise DemandError(source, [("row 1", f"column {repeated[0]!r} appears more than once")])
     if len(given_times) > 1:
         raise DemandError(
             source, [("row 1", f"give one of the columns {' and '.join(given_times)}, not both")]
@@ -126,7 +137,7 @@ def load_demand_csv(path: str | Path, variants: tuple[str, ...] = ("standard",))
         )
     col = {h: i for i, h in enumerate(header)}
     time_col = given_times[0]
-    names = {v: i for i, v in enumerate(variants)}
+    names = {v: i for i, v in enumerate(variants or ())}
     times: list[float] = []
     stamps: list[datetime] = []
     out_variant: list[int] = []
@@ -155,6 +166,9 @@ def load_demand_csv(path: str | Path, variants: tuple[str, ...] = ("standard",))
                 if t < 0:
                     problems.append((f"row {n}.day", f"must be >= 0, got {cell['day']}"))
                     continue
+                if t >= MAX_DAYS + 1:
+                    problems.append((f"row {n}.day", f"must be at most {MAX_DAYS:,}, got {t:,g}"))
+                    continue
                 times.append(t)
             else:
                 stamps.append(_when(cell[time_col]))
@@ -174,10 +188,15 @@ def load_demand_csv(path: str | Path, variants: tuple[str, ...] = ("standard",))
         if q < 0:
             problems.append((f"row {n}.quantity", f"must be >= 0, got {q}"))
             continue
+        if q > MAX_MAGNITUDE:
+            problems.append((f"row {n}.quantity", f"must be at most {MAX_MAGNITUDE:.0e}, got {q:g}"))
+            continue
         v = 0
         if cell.get("variant"):
             name = cell["variant"]
-            if name in names:
+            if variants is None:
+                v = names.setdefault(name, len(names))
+            elif name in names:
                 v = names[name]
             elif name.isdigit() and int(name) < len(variants):
                 v = int(name)
@@ -192,7 +211,7 @@ def load_demand_csv(path: str | Path, variants: tuple[str, ...] = ("standard",))
                 pat = _number(cell["patience_days"], decimal_comma)
             except ValueError:
                 pat = -1.0
-            if not pat >= 0:
+            if not 0 <= pat <= MAX_MAGNITUDE:  # a finite number (leave it out for no limit)
                 problems.append(
                     (f"row {n}.patience_days", f"{cell['patience_days']!r} is not a number >= 0")
                 )
@@ -207,6 +226,11 @@ def load_demand_csv(path: str | Path, variants: tuple[str, ...] = ("standard",))
     if time_col != "day":
         first = datetime.combine(min(stamps).date(), datetime.min.time())
         times = [(s - first) / timedelta(days=1) for s in stamps]
+        if max(times) >= MAX_DAYS + 1:
+            last = max(stamps).date().isoformat()
+            raise DemandError(
+                source, [(time_col, f"spans more than {MAX_DAYS:,} days (to {last}): too long a run")]
+            )
     return demand_table(
         np.asarray(times, dtype=np.float64),
         np.asarray(quantity, dtype=np.int64),

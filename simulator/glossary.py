@@ -491,7 +491,24 @@ _ENTRIES: tuple[Entry, ...] = (
         "market_share",
         "market share",
         "market",
-        "The firm's units ordered over all firms' units.",
+        "The firm's consumption orders (one unit each) over all firms' consumption orders; orders "
+        "placed only to support a firm are counted apart (support_orders), so the shares sum to 1.",
+        "share",
+        proportion=True,
+    ),
+    Entry(
+        "support_orders",
+        "support orders",
+        "market",
+        "Orders placed only to support the firm after a virtuous act ('sending one's soul'): "
+        "no consumption, the buyer's need unchanged.",
+        "orders",
+    ),
+    Entry(
+        "support_share",
+        "support share",
+        "market",
+        "The firm's support orders over all its orders.",
         "share",
         proportion=True,
     ),
@@ -510,6 +527,27 @@ _ENTRIES: tuple[Entry, ...] = (
         "Shopping occasions that ended without a purchase.",
         "share",
         proportion=True,
+    ),
+    Entry(
+        "went_without_by_cause",
+        "went without, by cause",
+        "market",
+        "Shopping occasions that ended without a purchase, by cause, over all occasions: boycott "
+        "(the shopper would have bought from a firm they boycott), delivery (they would have bought "
+        "had every firm quoted standard delivery), choice (no offer was worth its price to them); "
+        "found on the shopper's own random draw.",
+        "share",
+        proportion=True,
+    ),
+    Entry(
+        "meaning_out",
+        "meaning out",
+        "market",
+        "Counts of consumers acting on their values: values posts, boycott and buycott joins "
+        "(private) and announcements (public), boycott leaves, support purchases; and per firm the "
+        "peak shares of consumers boycotting it (in all and in public) and the share never "
+        "returning at the end.",
+        "events",
     ),
 )
 

@@ -4,13 +4,15 @@ Every KPI is measured over the days after the warm-up (``run.warmup_days``), whe
 stock and the empty pipeline no longer dominate. The supply-side KPIs (profit on the accrual basis
 and cash, the cost breakdown, quality, delivery, service, flow, inventory turns and bullwhip) come
 from :mod:`simulator.firms.kpis`, shared with factory-only runs; this module adds what only the
-market knows:
+market knows (:mod:`simulator.market.kpis`):
 
-- ``market_share``: the firm's share of units ordered; ``market_share_by_generation`` the same
-  within each generation;
+- ``market_share``: the firm's share of consumption orders (support purchases counted apart in
+  ``support_orders`` and ``support_share``); ``market_share_by_generation`` the same within each
+  generation; ``lost_sales``: sales lost to the firm's delivery quote;
 - ``public_complaints``: posts complaining about the firm in public (late or defective deliveries,
   orders given up), beside the complaints the firm receives;
-- market ``no_purchase_share``: share of shopping occasions that ended without buying.
+- market ``no_purchase_share``: share of shopping occasions that ended without buying, with
+  ``went_without_by_cause`` and the ``meaning_out`` counts.
 
 Every key is defined, with its unit, window and source, in :mod:`simulator.glossary`.
 """
@@ -21,7 +23,7 @@ from typing import TYPE_CHECKING, Any
 
 from simulator.firms.kpis import supply_kpis
 from simulator.market.eventlog import EventKind
-from simulator.scenario import GENERATIONS
+from simulator.market.kpis import firm_market_kpis, market_extra_kpis
 
 if TYPE_CHECKING:
     from simulator.model import MarketModel
@@ -38,19 +40,13 @@ def firm_kpis(model: MarketModel) -> dict[str, dict[str, Any]]:
     end = float(model.day)
     out: dict[str, dict[str, Any]] = {}
     measured = ts[ts["day"] >= warm]
-    totals_by_gen = {g: measured[f"orders_{g}"].sum() for g in GENERATIONS}
-    total_units = measured["units_ordered"].sum()
     last = model.day - 1
     for f in model.firms:
-        m = measured[measured["firm"] == f.name]
         posts = model.event_log.daily_counts(EventKind.POST_NEGATIVE, f.index, warm, last)
         out[f.name] = {
             **supply_kpis(f, ts, warm, end),
             "public_complaints": int(posts.sum()),
-            "market_share": _ratio(float(m["units_ordered"].sum()), float(total_units)),
-            "market_share_by_generation": {
-                g: _ratio(float(m[f"orders_{g}"].sum()), float(totals_by_gen[g])) for g in GENERATIONS
-            },
+            **firm_market_kpis(measured, f.name),
         }
     return out
 
@@ -65,6 +61,7 @@ def market_kpis(model: MarketModel) -> dict[str, Any]:
         "days": model.day,
         "warmup_days": model.spec.run.warmup_days,
         "no_purchase_share": _ratio(shoppers - float(m["buyers"].sum()), shoppers),
+        **market_extra_kpis(model),
     }
 
 

@@ -37,6 +37,7 @@ Randomness comes from named streams of one :class:`numpy.random.SeedSequence` (:
 from __future__ import annotations
 
 from functools import partial
+from pathlib import Path
 from typing import Any
 
 import mesa
@@ -49,7 +50,7 @@ from simulator.firms.build import build_firm
 from simulator.firms.firm import Firm
 from simulator.market.choice import Offers
 from simulator.market.consumer import Consumer
-from simulator.market.eventlog import EventKind, EventLog
+from simulator.market.eventlog import WENT_WITHOUT_CAUSES, EventKind, EventLog
 from simulator.market.population import Population
 from simulator.market.social import build_network
 from simulator.policies.sensing import MarketFeed
@@ -62,6 +63,19 @@ def _collected(model: MarketModel, key: str) -> float:
     """A DataCollector reporter: one of the day's market-wide figures (picklable, no lambda)."""
     return model.collected.get(key, 0.0)
 
+
+STAND_COLUMNS = (
+    "boycott",
+    "boycott_announced",
+    "boycott_strict",
+    "boycott_support",
+    "never",
+    "buycott",
+    "aware",
+)
+"""Per-firm shares of consumers in the market table (``NAME:FIRM``): saying they boycott it, saying so
+in public, really avoiding it, boycotting or sympathising, never returning, buycotting it, aware of its
+issue."""
 
 GRACE_DAYS = 3.0
 """Days beyond the quote plus their own tolerance that a consumer waits before giving up."""
@@ -76,6 +90,9 @@ class MarketModel(mesa.Model):
             scenario's ``run.seed``.
         agents: create one :class:`Consumer` agent per row (views for Mesa tools); the simulation
             itself does not need them, so very large benchmark runs may switch them off.
+        event_rows: keep the consumer event log's rows (True: streamed to a temporary Parquet file;
+            a path: streamed to that file, complete after ``event_log.close()``; False: daily counts
+            only, all that demand sensing and the market figures read).
     """
 
     def __init__(
@@ -84,6 +101,7 @@ class MarketModel(mesa.Model):
         *,
         seed: int | np.random.SeedSequence | None = None,
         agents: bool = True,
+        event_rows: bool | str | Path = True,
     ) -> None:
         self.streams = Streams(scenario.run.seed if seed is None else seed)
         super().__init__(rng=self.streams.get("mesa"))
@@ -93,8 +111,14 @@ class MarketModel(mesa.Model):
         self.firms = [build_firm(i, f, self.env, self.streams) for i, f in enumerate(scenario.firms)]
         for firm in self.firms:
             firm.defect_escape_per_quality_gap = scenario.social.defect_rate_per_quality_gap
-        self.event_log = EventLog(len(self.firms))
-        """Every consumer event (always kept: the feed firms' demand sensing reads)."""
+        spill = None if isinstance(event_rows, bool) else event_rows
+        self.event_log = EventLog(
+            len(self.firms),
+            keep_rows=event_rows is not False,
+            spill=spill,
+            firm_names=[f.name for f in self.firms],
+        )
+        """Every consumer event: daily counts (the feed firms' demand sensing reads) and the rows."""
         self.population = Population(
             scenario.population,
             len(self.firms),
@@ -102,6 +126,7 @@ class MarketModel(mesa.Model):
             self.streams.get("consumers"),
             social=scenario.social,
             log=self.event_log,
+            firm_names=[f.name for f in self.firms],
         )
         self.network = build_network(
             scenario.network, scenario.population.size, self.streams.get("network")
@@ -213,7 +238,8 @@ class MarketModel(mesa.Model):
                 self._mark_support(f, start, f.orders.n)
                 self.support_today[f.index] = int(mine_s.sum())
             mine = firm_choice == f.index
-            deadline = d + f.quoted_days + pop.delay_tolerance[who[mine]] + GRACE_DAYS
+            patience = pop.tolerance_toward(who[mine], np.asarray(f.ethics, dtype=float))
+            deadline = d + f.quoted_days + patience + GRACE_DAYS
             start = f.orders.n
             f.book(who[mine], offers.variant[choice[mine]].astype(np.int16), deadline)
             # out of stock: the order waits for production (the consumer was told the quote)
@@ -249,8 +275,10 @@ class MarketModel(mesa.Model):
 
     def _collected_keys(self) -> list[str]:
         keys = ["posts_positive", "posts_negative", "posts_values", "support_purchases"]
+        keys += [f"went_without_{c}" for c in WENT_WITHOUT_CAUSES]
         for f in self.firms:
-            keys += [f"{x}:{f.name}" for x in ("boycott", "never", "buycott", "aware")]
+            keys += [f"{x}:{f.name}" for x in STAND_COLUMNS]
+            keys += [f"boycott:{f.name}:{g}" for g in GENERATIONS]
             keys += [f"reputation:{f.name}", f"support:{f.name}"]
             keys += [f"share:{f.name}:{g}" for g in GENERATIONS]
         return keys
@@ -265,6 +293,10 @@ class MarketModel(mesa.Model):
             "posts_negative": int(log.daily_counts(EventKind.POST_NEGATIVE, None, d, d)[0]),
             "posts_values": int(log.daily_counts(EventKind.POST_VALUES, None, d, d)[0]),
             "support_purchases": int(self.support_today.sum()),
+            **{
+                f"went_without_{c}": int(x)
+                for c, x in zip(WENT_WITHOUT_CAUSES, pop.today.went_without, strict=True)
+            },
         }
         n = max(pop.n, 1)
 
@@ -274,22 +306,37 @@ class MarketModel(mesa.Model):
                 return [np.count_nonzero(x[:, j]) / n for j in range(x.shape[1])]
             return [float(x[:, j].sum()) / n for j in range(x.shape[1])]
 
+        support = pop.boycott | (pop.sympathetic & ~pop.left & ~pop.never)
         shares = {
             "boycott": column_means(pop.boycott),
+            "boycott_announced": column_means(pop.declared_boycott),
+            "boycott_strict": column_means(pop.strict),
+            "boycott_support": column_means(support),
             "never": column_means(pop.never),
             "buycott": column_means(pop.buycott),
             "aware": column_means(pop.aware),
             "reputation": column_means(pop.reputation),
         }
         gen_total = by_gen.sum(axis=1)
+        masks = self._generation_masks()
         for f in self.firms:
             for name, col in shares.items():
                 out[f"{name}:{f.name}"] = float(col[f.index])
+            on = pop.boycott[:, f.index]
+            for g, (mask, size) in zip(GENERATIONS, masks, strict=True):
+                out[f"boycott:{f.name}:{g}"] = np.count_nonzero(on & mask) / size if size else 0.0
             out[f"support:{f.name}"] = int(self.support_today[f.index])
             for k, g in enumerate(GENERATIONS):
                 t = gen_total[k]
                 out[f"share:{f.name}:{g}"] = float(by_gen[k, f.index] / t) if t else 0.0
         return out
+
+    def _generation_masks(self) -> list[tuple[np.ndarray, int]]:
+        """Each generation's rows (and count), computed once."""
+        if not hasattr(self, "_gen_masks"):
+            g = self.population.generation
+            self._gen_masks = [(g == k, int((g == k).sum())) for k in range(len(GENERATIONS))]
+        return self._gen_masks
 
     def _record(self, d: int, who: np.ndarray, choice: np.ndarray, by_gen: np.ndarray) -> None:
         buyers = int((choice >= 0).sum())
@@ -309,9 +356,11 @@ class MarketModel(mesa.Model):
                 **self.collected,
             }
         )
+        lost = self.population.today.lost_to_quote
         for f in self.firms:
             rec = f.close_day()
-            share = rec.orders / buyers if buyers else 0.0
+            # consumption orders only: support purchases are counted apart (support_orders)
+            share = (rec.orders - int(self.support_today[f.index])) / buyers if buyers else 0.0
             setattr(self, f"_share_{f.index}", share)
             row: dict[str, Any] = {
                 "day": d,
@@ -319,6 +368,8 @@ class MarketModel(mesa.Model):
                 # orders, stock, plant, ledger and profit: the same columns as a factory-only run
                 **f.day_row(rec),
                 "market_share": share,
+                "support_orders": int(self.support_today[f.index]),
+                "lost_sales": int(lost[f.index]),
                 **{f"orders_{g}": int(by_gen[k, f.index]) for k, g in enumerate(GENERATIONS)},
             }
             self.rows.append(row)

@@ -9,7 +9,11 @@ are (``population``, ``network``), which firms compete with what factory and whi
 (``firms``), and what happens to them on which day (``events``). Nothing here simulates anything.
 
 Errors are collected as :class:`ScenarioError` with one ``(field.path, message)`` per problem, which
-the command line prints as ``FILE: field.path: message``.
+the command line prints as ``FILE: field.path: message``; every problem of a file is reported in one
+pass, the checks that span several fields too. Every model inherits the shared input rules of
+:class:`~simulator.schema.StrictModel`: finite numbers of bounded size, no unknown keys. Names are
+printable (no control characters, which could rewrite a terminal line or end a C string); a name
+never becomes a path as it is (:mod:`simulator.paths` makes file names of it).
 """
 
 from __future__ import annotations
@@ -21,9 +25,10 @@ from collections.abc import Mapping
 from pathlib import Path
 from typing import Annotated, Any, Literal
 
-from pydantic import BaseModel, ConfigDict, Field, ValidationError, model_validator
+from pydantic import AfterValidator, Field, ValidationError, model_validator
 
 from simulator.policies.params import POLICY_NAMES, PolicyParams, SupplierCentricParams
+from simulator.schema import MAX_DAYS, StrictModel
 
 GENERATIONS: tuple[str, ...] = ("silent", "boomers", "gen_x", "millennials", "gen_z")
 VALUE_DIMENSIONS: tuple[str, ...] = ("environment", "fair_labour", "animal_welfare")
@@ -32,20 +37,51 @@ Share = Annotated[float, Field(ge=0.0, le=1.0)]
 PositiveInt = Annotated[int, Field(gt=0)]
 NonNegFloat = Annotated[float, Field(ge=0.0)]
 PositiveFloat = Annotated[float, Field(gt=0.0)]
+Day = Annotated[int, Field(ge=0, le=MAX_DAYS)]
+"""A day of the run (0 is the first)."""
+DayCount = Annotated[int, Field(gt=0, le=MAX_DAYS)]
+"""A whole number of days, at least one."""
+
+_CONTROL = {*range(0x00, 0x20), *range(0x7F, 0xA0), 0x2028, 0x2029, *range(0x202A, 0x202F)}
+_CONTROL |= set(range(0x2066, 0x206A))
 
 
-class Frozen(BaseModel):
-    """Base of every scenario section: immutable, unknown keys rejected."""
+def printable(text: str) -> str:
+    """``text`` unchanged, or ValueError naming its first control character.
 
-    model_config = ConfigDict(extra="forbid", frozen=True)
+    Control characters (C0, DEL, C1, line and paragraph separators, bidirectional overrides) in a
+    name would move the cursor, recolour or reorder a terminal line, or cut a C string short.
+    """
+    for ch in text:
+        if ord(ch) in _CONTROL:
+            raise ValueError(f"contains the control character U+{ord(ch):04X}; use printable characters")
+    return text
+
+
+def strip_controls(text: str) -> str:
+    """``text`` with every control character replaced by U+FFFD, safe to print to a terminal.
+
+    For text read from files that no schema checked (a run folder's tables, an old manifest).
+    """
+    return "".join("\ufffd" if ord(ch) in _CONTROL and ch not in "\n\t" else ch for ch in text)
+
+
+Name = Annotated[str, Field(min_length=1, max_length=60), AfterValidator(printable)]
+"""A name shown to people and used in tables: 1 to 60 printable characters."""
+
+
+class Frozen(StrictModel):
+    """Base of every scenario section: immutable, unknown keys rejected, finite bounded numbers."""
 
 
 class RunSettings(Frozen):
     """How long to simulate and with which root seed."""
 
-    days: PositiveInt = 365
-    warmup_days: Annotated[int, Field(ge=0)] = 30
-    seed: Annotated[int, Field(ge=0)] = 42
+    days: DayCount = 365
+    """Days to simulate. What this machine can run in reasonable time and memory is estimated
+    before a run starts (:mod:`simulator.resources`), not fixed here."""
+    warmup_days: Day = 30
+    seed: Annotated[int, Field(ge=0, lt=2**64)] = 42
 
     @model_validator(mode="after")
     def _warmup_shorter_than_run(self) -> RunSettings:
@@ -104,6 +140,11 @@ class TraitOverrides(Frozen):
     customisation_preference: Annotated[float, Field(ge=0.0, le=10.0)] | None = None
     loyalty: Annotated[float, Field(ge=0.0, le=10.0)] | None = None
     boycott_propensity: Share | None = None
+    """Chance of joining a boycott at once on learning of a scandal of the reference magnitude."""
+    boycott_sympathy: Share | None = None
+    """Chance of sympathising with that boycott (sympathisers may join later, pushed by peers)."""
+    boycott_mean_days: Annotated[float, Field(gt=0.0, le=36500.0)] | None = None
+    """Mean days a boycotter keeps the boycott up (a constant daily hazard of giving up)."""
     buycott_propensity: Share | None = None
     support_rate: Share | None = None
     """Daily chance that a strongly aligned buycotter buys only to support the firm."""
@@ -155,10 +196,19 @@ class Population(Frozen):
     """Mean days between two needs for the product (exponential)."""
     retry_days: Annotated[float, Field(gt=0.0, le=365.0)] = 7.0
     """Mean days before a consumer who went without looks again."""
-    reference_price: PositiveFloat = 100.0
-    """The price that utilities are measured against (price enters as price / reference_price)."""
-    purchase_constant: float = 3.5
-    """Utility of buying at all (alternative-specific constant of the products vs not buying)."""
+    reference_price: Annotated[float, Field(gt=0.0, le=1e9)] = 100.0
+    """The price that utilities are measured against (price enters as price / reference_price - 1)."""
+    purchase_constant: Annotated[float, Field(ge=-100.0, le=100.0)] = -1.5
+    """Utility of buying at the reference price an offer that is average in every other respect,
+    against not buying (calibrated so that about a quarter of shopping occasions in
+    ``scenarios/baseline.toml`` end without a purchase: an assumption)."""
+    reference_ethics: Annotated[float, Field(gt=0.0, lt=1.0)] = 0.4
+    """Ethics score (0-1) of the conventional product consumers compare a firm with: a firm at this
+    score earns no share of anyone's willingness to pay for values (``simulator/data``)."""
+    brand_taste_sd: Annotated[float, Field(ge=0.0, le=10.0)] | None = None
+    """Spread (price units) of each consumer's lasting taste for each firm's brand; None: the
+    calibrated default in ``simulator/data/generations.toml``, 0: products differ only in their
+    attributes."""
 
 
 COMPLETE_GRAPH_MAX = 5_000
@@ -178,8 +228,9 @@ class Network(Frozen):
     k: Annotated[int, Field(ge=0, le=1000)] = 10
     """Mean degree (Watts-Strogatz) or 2 x edges per new node (Barabasi-Albert)."""
     rewire_p: Share = 0.1
-    path: str | None = None
-    """The edge-list file (``kind = "edge_list"``), relative to the working directory."""
+    path: Annotated[str, Field(min_length=1, max_length=4096)] | None = None
+    """The edge-list file (``kind = "edge_list"``), relative to the working directory; checked
+    (exists, a regular file, a size this machine can read) by ``marketsim check`` and before a run."""
 
     @model_validator(mode="after")
     def _path_for_edge_list(self) -> Network:
@@ -196,30 +247,41 @@ class Social(Frozen):
     enabled: bool = True
     """False switches off every social effect: no posts, awareness, boycotts or peer terms."""
     positive_weight: NonNegFloat = 0.02
-    """Perceived-reputation gain (0-1 scale) from one positive post by a neighbour."""
+    """Perceived-reputation gain (0-1 scale) from one positive post by a neighbour (assumption; how
+    much perceived reputation moves orders is calibrated: ``simulator/data/generations.toml``)."""
     negative_weight: NonNegFloat = 0.05
-    """Perceived-reputation loss from one negative post (negative word of mouth weighs more)."""
+    """Perceived-reputation loss from one negative post (assumption: negative word of mouth weighs
+    more, about 2.5 times)."""
     values_weight: NonNegFloat = 0.03
-    """Perceived-reputation change from one values post (protest or support) by a neighbour."""
+    """Perceived-reputation change from one values post (protest or support) by a neighbour
+    (assumption)."""
     reputation_reversion: Share = 0.02
-    """Daily pull of each perceived reputation back toward the firm's public reputation."""
-    peer_purchase_weight: NonNegFloat = 0.5
-    """Utility of the share of neighbours who bought the offer's firm recently."""
+    """Daily pull of each perceived reputation back toward the firm's public reputation
+    (assumption: a post's effect halves in about five weeks)."""
+    peer_purchase_weight: Annotated[float, Field(ge=0.0, le=10.0)] = 0.1
+    """Value (price units) of all of one's neighbours having bought the offer's firm recently
+    (scaled by the share who did; assumption: social proof worth up to a tenth of the price)."""
     recent_days: Annotated[float, Field(gt=0.0, le=365.0)] = 30.0
     """How long a purchase counts as recent for neighbours."""
     media_rate: Annotated[float, Field(ge=0.0, le=10.0)] = 0.03
-    """Daily hazard of learning of a firm's scandal or virtuous act from the media (Bass p)."""
+    """Daily hazard of learning of a firm's scandal or virtuous act from the media (Bass p; with
+    ``peer_awareness_rate`` it makes 99% aware within three weeks, as in Korea 2019)."""
     media_decay_days: Annotated[float, Field(gt=0.0)] = 14.0
     """Mean life of the media coverage: the media hazard decays as exp(-t / this)."""
     peer_awareness_rate: Annotated[float, Field(ge=0.0, le=10.0)] = 0.38
     """Daily hazard of learning it from neighbours, times the share of aware neighbours (Bass q)."""
-    issue_days: Annotated[int, Field(gt=0)] = 365
+    issue_days: DayCount = 365
     """Days a scandal or virtuous act stays a live issue (awareness spreads, consumers can join)."""
     reference_magnitude: PositiveFloat = 0.3
     """An event of this magnitude moves consumers with the full calibrated propensity."""
-    peer_boycott_rate: Annotated[float, Field(ge=0.0, le=10.0)] = 0.2
-    """Daily hazard of joining, times susceptibility and the share of neighbours taking a stand."""
-    mean_boycott_days: Annotated[float, Field(gt=0.0)] = 60.0
+    peer_boycott_rate: Annotated[float, Field(ge=0.0, le=10.0)] = 0.5
+    """Daily hazard of joining, times susceptibility and the share of neighbours taking a stand
+    (fitted to Korea 2019: participation rose about 7 points a week in the first weeks)."""
+    mean_boycott_days: Annotated[float, Field(gt=0.0, le=36500.0)] | None = None
+    """Mean days a boycott lasts, for everyone; None: by generation, from the Korean boycott's decay
+    (``simulator/data/generations.toml``)."""
+    mean_buycott_days: Annotated[float, Field(gt=0.0, le=36500.0)] = 60.0
+    """Mean days a buycott lasts (assumption: the enthusiasm after a virtuous act fades in months)."""
     never_return_share: Share = 0.36
     scandal_reputation_factor: Share = 0.5
     """A scandal of magnitude m lowers the firm's public reputation by m x this."""
@@ -255,7 +317,7 @@ class Distribution(Frozen):
     cv: Annotated[float, Field(gt=0.0, le=10.0)] = 1.0
 
 
-VariantName = Annotated[str, Field(min_length=1, max_length=60)]
+VariantName = Name
 
 
 class Stage(Frozen):
@@ -269,7 +331,7 @@ class Stage(Frozen):
     (3 = round the clock); outside them its machines stand still.
     """
 
-    name: Annotated[str, Field(min_length=1, max_length=40)]
+    name: Annotated[Name, Field(max_length=40)]
     machines: Annotated[int, Field(gt=0, le=10_000)] = 1
     unit_time: Distribution = Distribution(kind="gamma", mean=0.004, cv=0.5)
     """Processing time of one unit on one machine, in days."""
@@ -290,8 +352,8 @@ class Stage(Frozen):
 class Disruption(Frozen):
     """A scheduled period in which the supplier ships nothing."""
 
-    day: Annotated[int, Field(ge=0)]
-    duration_days: Annotated[int, Field(ge=1)] = 14
+    day: Day
+    duration_days: DayCount = 14
 
 
 class Supplier(Frozen):
@@ -497,7 +559,7 @@ class Factory(Frozen):
 class Firm(Frozen):
     """A competing firm: its offer, its ethics, its factory and its supply-chain policy."""
 
-    name: Annotated[str, Field(min_length=1, max_length=60)]
+    name: Name
     price: PositiveFloat = 100.0
     quality: Share = 0.7
     reputation: Share = 0.7
@@ -535,17 +597,19 @@ class Event(Frozen):
     """
 
     kind: Literal["scandal", "virtue", "supply_disruption", "demand_shift"]
-    day: Annotated[int, Field(ge=0)]
-    firm: str | None = None
+    day: Day
+    """The day it takes effect; it must fall inside the run (before ``run.days``)."""
+    firm: Name | None = None
     magnitude: NonNegFloat = 0.3
-    duration_days: Annotated[int, Field(ge=1)] = 14
+    duration_days: DayCount = 14
 
 
 class Scenario(Frozen):
     """A whole scenario file."""
 
-    name: str = "scenario"
-    description: str = ""
+    name: Annotated[Name, Field(max_length=80)] = "scenario"
+    """Shown in tables and reports; a default output folder's name is made from it (slugged)."""
+    description: Annotated[str, Field(max_length=10_000)] = ""
     run: RunSettings = RunSettings()
     population: Population = Population()
     network: Network = Network()
@@ -555,30 +619,40 @@ class Scenario(Frozen):
 
     @model_validator(mode="after")
     def _cross_checks(self) -> Scenario:
-        names = [f.name for f in self.firms]
-        dupes = sorted({n for n in names if names.count(n) > 1})
-        if dupes:
-            raise ValueError(f"firm names must be unique, repeated: {', '.join(dupes)}")
-        for i, ev in enumerate(self.events):
-            needs_firm = ev.kind in ("scandal", "virtue", "supply_disruption")
-            if needs_firm and ev.firm is None:
-                raise ValueError(f"events.{i}: a {ev.kind} event needs a firm")
-            if ev.firm is not None and ev.firm not in names:
-                raise ValueError(
-                    f"events.{i}.firm: no firm named {ev.firm!r} (firms: {', '.join(names)})"
-                )
-        if self.network.kind == "complete" and self.population.size > COMPLETE_GRAPH_MAX:
-            n = self.population.size
-            raise ValueError(
-                f"network.kind: a complete graph over {n:,} consumers has {n * (n - 1) // 2:,} links; "
-                f"use it only up to {COMPLETE_GRAPH_MAX:,} consumers (watts_strogatz scales)"
-            )
-        if self.network.kind in ("watts_strogatz", "barabasi_albert"):
-            if self.network.k >= self.population.size:
-                raise ValueError(
-                    f"network.k ({self.network.k}) must be < population.size ({self.population.size})"
-                )
+        problems = cross_problems(self)
+        if problems:
+            raise Problems(problems)
         return self
+
+    def shortened(self, days: int) -> tuple[Scenario, list[str]]:
+        """A copy that runs ``days`` days, and notes on what that leaves out.
+
+        The warm-up is cut to fit, and scheduled events and supplier disruptions after the new end
+        are left out (they cannot happen in the shorter run): what a quick ``run --days`` of a long
+        scenario means. Raises :class:`ScenarioError` if ``days`` itself is not a valid length.
+        """
+        if days == self.run.days:
+            return self, []
+        notes = []
+        data = self.model_dump(mode="python")
+        data["run"]["days"] = days
+        if self.run.warmup_days >= days:
+            data["run"]["warmup_days"] = days - 1
+            notes.append(f"warm-up ({self.run.warmup_days} days) shortened to {days - 1}")
+        late = [i for i, ev in enumerate(self.events) if ev.day >= days]
+        if late:
+            data["events"] = [e for i, e in enumerate(data["events"]) if i not in late]
+            what = ", ".join(f"{self.events[i].kind} on day {self.events[i].day}" for i in late)
+            notes.append(f"left out, after the end of the run: {what}")
+        for i, firm in enumerate(self.firms):
+            sup = firm.factory.supplier
+            if sup is not None and any(dis.day >= days for dis in sup.disruptions):
+                kept = [
+                    d for d in data["firms"][i]["factory"]["supplier"]["disruptions"] if d["day"] < days
+                ]
+                data["firms"][i]["factory"]["supplier"]["disruptions"] = kept
+                notes.append(f"left out, after the end of the run: {firm.name}'s supplier disruptions")
+        return parse_scenario(data, source="<overrides>"), notes
 
     def with_overrides(self, overrides: Mapping[str, Any]) -> Scenario:
         """A copy with values replaced by dotted path (``population.mix.gen_z``, ``firms.1.price``).
@@ -590,6 +664,85 @@ class Scenario(Frozen):
         for path, value in overrides.items():
             set_path(data, path, value)
         return parse_scenario(data, source="<overrides>")
+
+
+class Problems(ValueError):
+    """Several problems found by one check that spans fields: ``(field.path, message)`` each.
+
+    Raised inside a model validator, pydantic keeps the exception, and :func:`_problems` reports
+    each problem on its own line (a plain ``ValueError`` would stop at the first).
+    """
+
+    def __init__(self, problems: list[tuple[str, str]]) -> None:
+        self.problems = problems
+        super().__init__("; ".join(f"{p}: {m}" if p else m for p, m in problems))
+
+
+def _get(node: Any, key: str, default: Any = None) -> Any:
+    """``node[key]`` of a dict or ``node.key`` of a model; ``default`` when absent."""
+    if isinstance(node, Mapping):
+        return node.get(key, default)
+    return getattr(node, key, default)
+
+
+def _int(value: Any) -> int | None:
+    """``value`` if it is a whole number (not a bool), else None (its own check reports it)."""
+    return value if isinstance(value, int) and not isinstance(value, bool) else None
+
+
+def cross_problems(scenario: Any) -> list[tuple[str, str]]:
+    """The problems that span several sections of a scenario, all of them.
+
+    ``scenario`` is a :class:`Scenario` or the raw data of one (nested dicts from TOML): on raw data
+    a value of the wrong type is skipped (its own field check reports it), so that a file with a
+    broken field still gets its cross-section problems reported in the same pass.
+    """
+    out: list[tuple[str, str]] = []
+    firms = _get(scenario, "firms", [])
+    firms = firms if isinstance(firms, list | tuple) else []
+    names = [n for n in (_get(f, "name") for f in firms) if isinstance(n, str)]
+    dupes = sorted({n for n in names if names.count(n) > 1})
+    if dupes:
+        out.append(("firms", f"firm names must be unique, repeated: {', '.join(dupes)}"))
+    run = _get(scenario, "run", {})
+    days = _int(_get(run, "days", RunSettings.model_fields["days"].default))
+    last = f"the run's last day is {days - 1}" if days is not None and days > 0 else ""
+    events = _get(scenario, "events", [])
+    for i, ev in enumerate(events if isinstance(events, list | tuple) else []):
+        kind, firm, day = _get(ev, "kind"), _get(ev, "firm"), _int(_get(ev, "day"))
+        if kind in ("scandal", "virtue", "supply_disruption") and firm is None:
+            out.append((f"events.{i}.firm", f"a {kind} event needs a firm"))
+        if isinstance(firm, str) and len(names) == len(firms) and firm not in names:
+            out.append((f"events.{i}.firm", f"no firm named {firm!r} (firms: {', '.join(names)})"))
+        if day is not None and last and day >= days:  # type: ignore[operator]
+            out.append((f"events.{i}.day", f"day {day} is after the end of the run ({last})"))
+    for i, f in enumerate(firms):
+        supplier = _get(_get(f, "factory", {}), "supplier")
+        breaks = _get(supplier, "disruptions", []) if supplier is not None else []
+        for j, dis in enumerate(breaks if isinstance(breaks, list | tuple) else []):
+            day = _int(_get(dis, "day"))
+            if day is not None and last and day >= days:  # type: ignore[operator]
+                out.append(
+                    (
+                        f"firms.{i}.factory.supplier.disruptions.{j}.day",
+                        f"day {day} is after the end of the run ({last})",
+                    )
+                )
+    network, population = _get(scenario, "network", {}), _get(scenario, "population", {})
+    kind = _get(network, "kind", Network.model_fields["kind"].default)
+    k = _int(_get(network, "k", Network.model_fields["k"].default))
+    n = _int(_get(population, "size", Population.model_fields["size"].default))
+    if n is not None and kind == "complete" and n > COMPLETE_GRAPH_MAX:
+        out.append(
+            (
+                "network.kind",
+                f"a complete graph over {n:,} consumers has {n * (n - 1) // 2:,} links; "
+                f"use it only up to {COMPLETE_GRAPH_MAX:,} consumers (watts_strogatz scales)",
+            )
+        )
+    if n is not None and k is not None and kind in ("watts_strogatz", "barabasi_albert") and k >= n:
+        out.append(("network.k", f"network.k ({k}) must be < population.size ({n})"))
+    return out
 
 
 class ScenarioError(Exception):
@@ -652,8 +805,13 @@ _FIELD_PREFIX = re.compile(r"^[a-z_][a-z0-9_.]*: ")
 
 
 def _problems(err: ValidationError) -> list[tuple[str, str]]:
-    out = []
+    out: list[tuple[str, str]] = []
     for e in err.errors():
+        found = e.get("ctx", {}).get("error")
+        if isinstance(found, Problems):
+            prefix = _format_loc(tuple(e["loc"]))
+            out += [(".".join(x for x in (prefix, p) if x), m) for p, m in found.problems]
+            continue
         msg = e["msg"]
         if msg.startswith("Value error, "):
             msg = msg[len("Value error, ") :]
@@ -669,6 +827,8 @@ def _problems(err: ValidationError) -> list[tuple[str, str]]:
             loc, msg = msg.split(": ", 1)
         if e["type"] == "extra_forbidden":
             msg = "unknown key (not a field of this section)"
+        elif e["type"] == "finite_number":
+            msg = f"must be a finite number, got {e.get('input')!r} (inf and nan are not numbers here)"
         elif e["type"] == "union_tag_invalid":
             tag = e.get("ctx", {}).get("tag", "?")
             msg = f"unknown policy {tag!r}; choose one of {', '.join(POLICY_NAMES)}"
@@ -685,23 +845,66 @@ def parse_scenario(data: Mapping[str, Any], source: str = "<scenario>") -> Scena
     try:
         return Scenario.model_validate(data)
     except ValidationError as err:
-        raise ScenarioError(source, _problems(err)) from None
+        problems = _problems(err)
+    # A broken field stops pydantic before the checks that span sections; run those on the raw data
+    # too, so that one pass reports every problem of the file.
+    if isinstance(data, Mapping):
+        problems += [p for p in cross_problems(data) if p not in problems]
+    raise ScenarioError(source, problems)
+
+
+MAX_TOML_BYTES = 16 * 2**20
+"""Largest input TOML file: a scenario of 50 firms with 20 stages each is about 60 kB, and tomllib
+reads 16 MiB in about a second; anything larger is not a scenario or sweep file."""
+MAX_DEPTH = 32
+"""Deepest nesting of tables and arrays in an input file (a scenario needs 6 levels)."""
+
+
+def _depth(data: Any) -> int:
+    """Nesting depth of dicts and lists, without recursion (a hostile file can nest thousands deep)."""
+    deepest = 0
+    stack = [(data, 1)]
+    while stack:
+        node, d = stack.pop()
+        deepest = max(deepest, d)
+        if d > MAX_DEPTH:
+            break
+        if isinstance(node, dict):
+            stack.extend((v, d + 1) for v in node.values())
+        elif isinstance(node, list):
+            stack.extend((v, d + 1) for v in node)
+    return deepest
 
 
 def read_toml(path: str | Path) -> dict[str, Any]:
-    """Read a TOML file, turning a missing or malformed file into :class:`ScenarioError`."""
+    """Read a TOML file, turning a missing, malformed, huge or absurdly nested file into
+    :class:`ScenarioError`."""
+    from simulator.paths import check_input_file
+
     p = Path(path)
+    problem = check_input_file(p, MAX_TOML_BYTES)
+    if problem:
+        raise ScenarioError(str(p), [("", problem)])
     try:
         with p.open("rb") as fh:
-            return tomllib.load(fh)
+            data = tomllib.load(fh)
     except FileNotFoundError:
         raise ScenarioError(str(p), [("", "file not found")]) from None
     except IsADirectoryError:
         raise ScenarioError(str(p), [("", "is a directory, not a file")]) from None
     except tomllib.TOMLDecodeError as err:
         raise ScenarioError(str(p), [("", f"not valid TOML: {err}")]) from None
+    except RecursionError:
+        raise ScenarioError(
+            str(p), [("", f"nested too deeply (more than {MAX_DEPTH} levels of tables and arrays)")]
+        ) from None
     except (OSError, UnicodeDecodeError) as err:
         raise ScenarioError(str(p), [("", f"cannot read: {err}")]) from None
+    if _depth(data) > MAX_DEPTH:
+        raise ScenarioError(
+            str(p), [("", f"nested too deeply (more than {MAX_DEPTH} levels of tables and arrays)")]
+        )
+    return data
 
 
 def load_scenario(path: str | Path) -> Scenario:

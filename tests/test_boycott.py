@@ -11,8 +11,8 @@ import pytest
 from simulator.market.eventlog import EventKind
 from simulator.market.figures import boycott_figure
 from simulator.model import MarketModel
-from simulator.scenario import Scenario
-from tests.conftest import tiny_scenario
+from simulator.scenario import Scenario, load_scenario
+from tests.conftest import SCENARIOS, tiny_scenario
 
 SCANDAL = {"kind": "scandal", "day": 10, "firm": "Push", "magnitude": 0.4}
 VIRTUE = {"kind": "virtue", "day": 5, "firm": "Pull", "magnitude": 0.3}
@@ -196,3 +196,103 @@ def test_boycott_figure_from_a_runs_tables(tmp_path: Path) -> None:
     assert (tmp_path / "b.png").stat().st_size > 10_000
     with pytest.raises(KeyError, match="boycott:Push"):
         boycott_figure(m.market_series().drop(columns=["boycott:Push"]), m.timeseries(), "Push")
+
+
+# --- boycotts that last like real ones -------------------------------------------------------------
+
+
+def _relative_decay(series: pd.Series, a: int, b: int) -> float:
+    """Yearly relative decay rate between days ``a`` and ``b`` (ln ratio per 365 days)."""
+    return float(np.log(series[a] / series[b]) * 365 / (b - a))
+
+
+def test_the_korean_style_scenario_reproduces_the_stylised_facts() -> None:
+    """Issue 12: the bundled scenario against Korea 2019-21 (../shared/validation/ANCHORS.md), as
+    stylised facts, not exact targets: a rise of several points a week in the first weeks, support
+    near 80% at the peak, participation lasting years and decaying at about the Korean rate (a fifth
+    a year; -15 points of 72) and about twice as fast among the young, the brand's orders about
+    halved in year 1 and partly recovered by year 3, 36% of leavers never returning."""
+    s = load_scenario(SCENARIOS / "korea_boycott.toml").with_overrides({"population.size": 5000})
+    m = MarketModel(s, seed=1, agents=False)
+    m.run()
+    ms = m.market_series().set_index("day")
+    f, start = "ForeignBrand", 60
+    said = ms[f"boycott:{f}"]
+    # the rise: in the three weeks after participation first passes 40%, 4 to 12 points a week
+    first = int(said[said > 0.40].index[0])
+    assert first - start <= 21
+    weekly = (said[first + 21] - said[first]) / 3
+    assert 0.04 <= weekly <= 0.12, weekly
+    # the peak: participation 55-80%, support (boycotting or sympathising) near 80%
+    assert 0.55 <= said.max() <= 0.80
+    assert 0.70 <= ms[f"boycott_support:{f}"].max() <= 0.90
+    # lasting: more than a year, and in year 2 decaying at about the Korean rate (ln(72/57) = 0.23)
+    assert said[start + 365] > 0.4
+    decay = _relative_decay(said, start + 365, start + 730)
+    assert 0.12 <= decay <= 0.35, decay
+    # the young give up about twice as fast (Korea, people in their 20s: ln(58/36) = 0.48 a year)
+    young = _relative_decay(ms[f"boycott:{f}:gen_z"], start + 365, start + 730)
+    others = _relative_decay(ms[f"boycott:{f}:gen_x"], start + 365, start + 730)
+    assert young > 1.7 * others and 0.3 <= young <= 0.7, (young, others)
+    # the brand's consumption orders: about -50% in year 1, partly recovered by year 3
+    ts = m.timeseries()
+    mine = ts[ts["firm"] == f].set_index("day")
+    orders = mine["units_ordered"] - mine["support_orders"]
+    before = orders.loc[start - 30 : start - 1].mean()
+    year1 = orders.loc[start : start + 364].mean() / before
+    year3 = orders.loc[start + 730 : start + 1094].mean() / before
+    assert 0.35 <= year1 <= 0.65, year1
+    assert year1 < year3 < 1.0, (year1, year3)
+    # after the disappointment: 47% defect at once (Accenture), 36% of leavers never return
+    log = m.event_log.to_frame()
+    leave = log[(log["kind"] == "BOYCOTT_LEAVE") & (log["firm"] == 0)]["value"].to_numpy()
+    assert len(leave) > 500 and abs(leave.mean() - 0.36) < 3.3 * np.sqrt(0.36 * 0.64 / len(leave))
+
+
+def test_a_default_scandal_keeps_a_boycott_for_more_than_a_year() -> None:
+    """Issue 12: with every social setting at its default, the boycott of a scandal of the reference
+    magnitude is still there a year later, decaying by about a fifth a year (Korea: 0.23)."""
+    s = _market([{**SCANDAL, "magnitude": 0.3}], **{"run.days": 10 + 2 * 365 + 5})
+    m = MarketModel(s, seed=5, agents=False)
+    m.run()
+    said = m.market_series().set_index("day")["boycott:Push"]
+    start = SCANDAL["day"]
+    assert said[start + 365] > 0.3 and said[start + 730] > 0.2
+    decay = _relative_decay(said, start + 365, start + 730)
+    assert 0.12 <= decay <= 0.35, decay
+
+
+def test_boycotters_who_say_and_who_avoid_are_kept_apart() -> None:
+    """Polls count everyone who says they boycott; only the strict ones (about the adherence share)
+    stop buying, and announcements are the public subset."""
+    m = MarketModel(_market([SCANDAL]), seed=2, agents=False)
+    m.run(40)
+    pop = m.population
+    said, strict = pop.boycott[:, 0], pop.strict[:, 0]
+    assert not (strict & ~said).any() and not (pop.declared_boycott[:, 0] & ~said).any()
+    share = strict.sum() / said.sum()
+    assert abs(share - 0.65) < 3.3 * np.sqrt(0.65 * 0.35 / said.sum()) + 0.02
+    # nobody who strictly boycotts (or shuns) the firm buys from it; the lenient ones may
+    log = m.event_log.to_frame()
+    last = log[(log["kind"] == "PURCHASE") & (log["firm"] == 0) & (log["day"] == 39)]
+    assert not (strict | pop.never[:, 0])[last["consumer"].to_numpy()].any()
+
+
+def test_market_shares_sum_to_one_with_support_purchases_shown_apart() -> None:
+    """Issue 13: support orders are not consumption, so the daily market shares still sum to 1."""
+    over = {
+        "social.support_threshold": 0.0,
+        "population.traits.millennials.support_rate": 0.2,
+        "population.traits.gen_z.support_rate": 0.2,
+    }
+    m = MarketModel(_market([VIRTUE], **over), seed=6, agents=False)
+    m.run(40)
+    ts = m.timeseries()
+    assert ts["support_orders"].sum() > 50
+    daily = ts.groupby("day")["market_share"].sum()
+    buyers = m.market_series().set_index("day")["buyers"]
+    np.testing.assert_allclose(daily[buyers > 0], 1.0)
+    # the orders column still holds both kinds; support_orders is the support part
+    consumption = ts["orders"] - ts["support_orders"]
+    by_day = consumption.groupby(ts["day"]).sum()
+    np.testing.assert_array_equal(by_day.to_numpy(), buyers.to_numpy())

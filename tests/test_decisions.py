@@ -122,14 +122,15 @@ def test_quality_first_raises_quality_at_a_cost_and_holds_marketing_back() -> No
 
 
 class _Feed:
-    """A feed that says 20 purchases a day and 4 boycott joins a day, and records what was asked."""
+    """A feed that says 20 purchases a day and 4 announced boycotts a day, and records what was
+    asked."""
 
     def __init__(self) -> None:
         self.asked: list[tuple[str, int, int, int | None]] = []
 
     def counts(self, kind: str, first_day: int, last_day: int, firm: int | None = None) -> np.ndarray:
         self.asked.append((kind, first_day, last_day, firm))
-        per_day = {"purchase": 20, "boycott_join": 4}.get(kind, 0)
+        per_day = {"purchase": 20, "boycott_announce": 4}.get(kind, 0)
         return np.full(last_day - first_day + 1, per_day, dtype=np.int64)
 
 
@@ -141,15 +142,17 @@ def test_demand_sensing_sizes_the_buffer_from_the_feed_alone() -> None:
     firm, env = make_firm({"factory": {"initial_stock": 0}}, policy=policy)
     drive(firm, env, [0] * 5)  # the firm's own books show no sales at all
     e = policy.decisions[-1]
-    # 1 x 20 purchases - 0.25 x 4 boycott joins + 0.25 x 0 buycott joins = 19 a day; cover 3 days
-    assert e["inputs"]["forecast_mean"] == 19.0 and e["chosen"] == pytest.approx(57.0)
-    assert {k for k, *_ in feed.asked} == {"purchase", "boycott_join", "buycott_join"}
+    # too little history to fit: the prior weights, 1 x 20 purchases - 0.5 x 4 announced boycotts
+    # + 0.5 x 0 announced buycotts = 18 a day; cover 3 days
+    assert e["inputs"]["forecast_mean"] == 18.0 and e["chosen"] == pytest.approx(54.0)
+    assert {k for k, *_ in feed.asked} == {"purchase", "boycott_announce", "buycott_announce"}
     assert all(f is None for *_, f in feed.asked)  # always its own firm
 
 
 class _Log:
     def __init__(self) -> None:
-        self.counts = np.arange(60).reshape(len(KIND_CODES), 1, 5).repeat(3, axis=1)
+        n = max(KIND_CODES.values()) + 1
+        self.counts = np.arange(5 * n).reshape(n, 1, 5).repeat(3, axis=1)
 
     def daily_counts(self, kind: int, firm: int | None, first_day: int, last_day: int) -> np.ndarray:
         assert firm is not None
@@ -163,14 +166,19 @@ def test_market_feed_shows_public_signals_of_anyone_and_private_ones_of_itself()
     for kind in ("purchase", "support_purchase", "cancel", "wait", "delivery"):
         with pytest.raises(PermissionError):
             feed.counts(kind, 0, 4, firm=0)
+    for kind in ("boycott_join", "aware", "went_without"):  # private: not even its own
+        with pytest.raises(PermissionError, match="private"):
+            feed.counts(kind, 0, 4)
     with pytest.raises(ValueError, match="unknown event kind"):
         feed.counts("mind_reading", 0, 4)
-    f = sensed_demand(feed, day=4, days=3, weights={"purchase": 1.0, "boycott_join": -0.5})
-    # purchases 2, 3, 4; boycott joins (kind 7) 37, 38, 39: weighted sums clipped at 0
+    # (a 5-day window over days 0-4: no day with its next 5 days seen, so the prior weights as
+    # they are)
+    f = sensed_demand(feed, day=4, days=5, weights={"purchase": 1.0, "boycott_announce": -0.5})
+    # purchases 0-4; announced boycotts (kind 14) 70-74: weighted sums clipped at 0
     assert f.mean == 0.0
-    g = sensed_demand(feed, day=4, days=3, weights={"purchase": 1.0, "post_positive": 0.1})
-    # purchases 2, 3, 4 plus 0.1 x positive posts (kind 4) 22, 23, 24
-    assert g.mean == pytest.approx(5.3) and g.sd == pytest.approx(1.1)
+    g = sensed_demand(feed, day=4, days=5, weights={"purchase": 1.0, "post_positive": 0.1})
+    # purchases 0-4 plus 0.1 x positive posts (kind 4) 20-24: 2.0, 3.1, ..., 6.4
+    assert g.mean == pytest.approx(4.2) and g.sd == pytest.approx(1.1 * np.sqrt(2.5))
 
 
 def test_policy_modules_never_import_the_market_or_the_model() -> None:
@@ -240,11 +248,11 @@ def test_marketsim_why_reads_the_run_folder(tmp_path: Path) -> None:
     runner = CliRunner()
     out = tmp_path / "run"
     small = str(ROOT / "scenarios" / "small.toml")
-    assert runner.invoke(app, ["run", small, "--days", "8", "--out", str(out)]).exit_code == 0
+    assert runner.invoke(app, ["run", small, "--days", "25", "--out", str(out)]).exit_code == 0
     res = runner.invoke(app, ["why", str(out), "--firm", "PullCo", "--day", "3"])
     assert res.exit_code == 0, res.output
     lines = res.output.strip().splitlines()
-    assert len(lines) == 1 and lines[0].startswith("t=3.5 PullCo: released ")
+    assert len(lines) == 1 and lines[0].startswith("Day 3 (t=3.5): PullCo released ")
     bad = runner.invoke(app, ["why", str(out), "--firm", "Nobody"])
     assert (
         bad.exit_code == 2 and "no firm named 'Nobody'" in bad.output and "Traceback" not in bad.output

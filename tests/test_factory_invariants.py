@@ -63,7 +63,8 @@ def factories(draw: st.DrawFn) -> dict[str, Any]:
             "disruptions": draw(
                 st.lists(
                     st.fixed_dictionaries(
-                        {"day": st.integers(0, 30), "duration_days": st.integers(1, 10)}
+                        # inside the 20-day market run (a disruption after the end is an error)
+                        {"day": st.integers(0, 19), "duration_days": st.integers(1, 10)}
                     ),
                     max_size=2,
                 )

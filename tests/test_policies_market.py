@@ -132,9 +132,12 @@ def test_kind_codes_follow_the_event_log() -> None:
 
 
 def test_sensed_forecast_is_exactly_what_the_event_log_shows() -> None:
+    """Every release decision's forecast is the sensing regression recomputed from the event log's
+    public and own counts (independently: numpy least squares on the augmented system)."""
     from simulator.market.eventlog import EventKind
+    from simulator.policies.sensing import PRIOR_DAYS
 
-    weights = {"purchase": 1.0, "boycott_join": -0.25, "buycott_join": 0.25}
+    prior = {"purchase": 1.0, "boycott_announce": -0.5, "buycott_announce": 0.5}
     s = tiny_scenario(
         **{
             "run.days": 30,
@@ -145,18 +148,31 @@ def test_sensed_forecast_is_exactly_what_the_event_log_shows() -> None:
     model = MarketModel(s, seed=5)
     model.run()
     log = model.event_log
-    checked = 0
+    w = 7
+    checked = fitted = 0
     for e in model.firms[1].policy.decisions:  # type: ignore[union-attr]
         if e["action"] != "release":
             continue
         d = e["day"]
-        first = max(d - 6, 0)
-        daily = sum(
-            w * log.daily_counts(EventKind[k.upper()], 1, first, d).astype(float)
-            for k, w in weights.items()
-        )
-        daily = np.maximum(daily, 0.0)
-        assert e["inputs"]["forecast_mean"] == pytest.approx(daily.mean())
+        x = {k: log.daily_counts(EventKind[k.upper()], 1, 0, d).astype(float) for k in prior}
+        means = {
+            k: np.array([v[max(0, t - w + 1) : t + 1].mean() for t in range(d + 1)])
+            for k, v in x.items()
+        }
+        rows = d + 1 - w
+        beta = np.array([0.0, *prior.values()])
+        if rows >= 1:
+            xs = np.column_stack([np.ones(rows), *(means[k][:rows] for k in prior)])
+            ys = means["purchase"][w : w + rows]
+            lam = np.sqrt(PRIOR_DAYS * np.maximum((xs**2).mean(axis=0), 1e-9))
+            aug_x = np.vstack([xs, np.diag(lam)])
+            aug_y = np.concatenate([ys, lam * beta])
+            beta = np.linalg.lstsq(aug_x, aug_y, rcond=None)[0]
+            fitted += 1
+        first = max(d - w + 1, 0)
+        daily = beta[0] + sum(b * x[k][first:] for b, k in zip(beta[1:], prior, strict=True))
+        assert e["inputs"]["forecast_mean"] == pytest.approx(np.maximum(daily, 0.0).mean())
         checked += 1
-    assert checked == 30
+    assert checked == 30 and fitted > 15
     assert log.daily_counts(EventKind.PURCHASE, 1, 0, 29).sum() > 0
+    assert log.daily_counts(EventKind.BOYCOTT_ANNOUNCE, 1, 0, 29).sum() > 0

@@ -3,8 +3,9 @@
 An experiment is a set of questions asked of one base scenario, like a test kitchen trying a recipe
 with more or less salt (the swept parameters, our uncertainties about the world) and two ways of
 running the kitchen (the policies, our levers). Each design point is the base scenario with some
-values replaced by their dotted path (``population.value_intensity``, ``firms.1.policy.buffer``);
-at every point every policy is run on the same replication seeds (common random numbers).
+values replaced by their dotted path (``population.value_intensity``, ``firms.PullCo.price``: a firm
+by name or number); at every point every policy is run on the same replication seeds (common
+random numbers).
 
 A sweep file is TOML validated like a scenario (unknown keys rejected, each problem reported as
 ``FILE: field.path: message``)::
@@ -34,6 +35,7 @@ same object with no parameters.
 
 from __future__ import annotations
 
+import dataclasses
 import hashlib
 import itertools
 import json
@@ -43,25 +45,27 @@ from pathlib import Path
 from typing import Annotated, Any, Literal
 
 import numpy as np
-from pydantic import BaseModel, ConfigDict, Field, ValidationError, model_validator
+from pydantic import Field, ValidationError, model_validator
 from scipy.stats import qmc
 
 from simulator.policies.params import PolicyParams
 from simulator.rng import Streams, replication_seeds
 from simulator.scenario import (
     GENERATIONS,
+    Name,
     Scenario,
     ScenarioError,
     _problems,
     load_scenario,
     read_toml,
 )
+from simulator.schema import StrictModel
 
 LABEL = re.compile(r"^[A-Za-z0-9_-]{1,40}$")
 
 
-class _Frozen(BaseModel):
-    model_config = ConfigDict(extra="forbid", frozen=True)
+class _Frozen(StrictModel):
+    """Frozen, unknown keys rejected, finite numbers of bounded size (:mod:`simulator.schema`)."""
 
 
 class PolicyChoice(_Frozen):
@@ -75,6 +79,13 @@ class PolicyChoice(_Frozen):
     """Other settings of the firm that go with this policy, by path inside the firm (``price``,
     ``ethics.environment``, ``factory.material_cost``): a strategy is often more than the planning
     rule, such as a pull chain that sources ethically at a higher material cost."""
+
+
+class ScenarioChoice(_Frozen):
+    """One whole scenario in a scenario-vs-scenario comparison (``marketsim compare A B``)."""
+
+    label: str
+    path: str
 
 
 class Parameter(_Frozen):
@@ -140,11 +151,16 @@ KPI_NAMES: tuple[str, ...] = (
 class ExperimentSpec(_Frozen):
     """A comparison of policies over design points and replications (the content of a sweep file)."""
 
-    name: Annotated[str, Field(min_length=1, max_length=80)] = "experiment"
-    scenario: Annotated[str, Field(min_length=1)]
-    firm: str | None = None
+    name: Annotated[Name, Field(max_length=80)] = "experiment"
+    """Shown in reports; a default output folder's name is made from it (slugged)."""
+    description: Annotated[str, Field(max_length=2000)] | None = None
+    """What the experiment asks, in a sentence (listed by ``marketsim scenarios``)."""
+    scenario: Annotated[str, Field(min_length=1, max_length=4096)]
+    firm: Name | None = None
     """The firm whose policy is replaced (default: the first firm)."""
-    policies: Annotated[list[PolicyChoice], Field(min_length=1, max_length=20)]
+    policies: Annotated[list[PolicyChoice], Field(max_length=20)] = Field(default_factory=list)
+    scenarios: Annotated[list[ScenarioChoice], Field(max_length=20)] = Field(default_factory=list)
+    """Whole scenarios to compare with each other (instead of policies of one firm)."""
     replications: Annotated[int, Field(ge=2, le=10_000)] = 5
     seed: Annotated[int, Field(ge=0)] = 0
     days: Annotated[int | None, Field(ge=2)] = None
@@ -176,7 +192,13 @@ class ExperimentSpec(_Frozen):
 
     @model_validator(mode="after")
     def _labels(self) -> ExperimentSpec:
-        labels = [p.label for p in self.policies]
+        if bool(self.policies) == bool(self.scenarios):
+            raise ValueError("policies: give the policies to compare (or, instead, scenarios)")
+        if self.scenarios and self.parameters:
+            raise ValueError("parameters: a comparison of whole scenarios sweeps no parameter")
+        if self.scenarios and self.firm is not None:
+            raise ValueError("firm: a comparison of whole scenarios reports every firm")
+        labels = [p.label for p in (self.policies or self.scenarios)]
         for i, lab in enumerate(labels):
             if not LABEL.match(lab):
                 raise ValueError(f"policies.{i}.label: use letters, digits, '_' or '-' (got {lab!r})")
@@ -207,26 +229,47 @@ class Point:
 
 @dataclass(frozen=True)
 class Experiment:
-    """A validated experiment: the resolved base scenario, the firm, the points and the seeds."""
+    """A validated experiment: the resolved base scenario, the firm, the points and the seeds.
+
+    A comparison of whole scenarios (``spec.scenarios``) has no varied firm (``firm`` is None: every
+    firm is reported) and one resolved scenario per label in ``scenarios``; ``base`` is the first.
+    """
 
     spec: ExperimentSpec
     base: Scenario
-    firm: str
+    firm: str | None
     points: list[Point]
     source: str
+    estimate: Any = None
+    """What the sweep will take on this machine (:class:`simulator.resources.Estimate`)."""
+    scenarios: dict[str, Scenario] = dataclasses.field(default_factory=dict)
+
+    @property
+    def choices(self) -> list[PolicyChoice] | list[ScenarioChoice]:
+        """What is compared: the policies, or the whole scenarios."""
+        return self.spec.scenarios or self.spec.policies
 
     @property
     def labels(self) -> list[str]:
-        """Policy labels in the order given."""
-        return [p.label for p in self.spec.policies]
+        """Labels of what is compared (policies or scenarios), in the order given."""
+        return [c.label for c in self.choices]
+
+    @property
+    def mode(self) -> str:
+        """``policies`` (one firm's policy varies) or ``scenarios`` (whole scenarios compared)."""
+        return "scenarios" if self.spec.scenarios else "policies"
 
     def seeds(self) -> list[np.random.SeedSequence]:
         """Replication seeds, the same for every point and policy (common random numbers)."""
         return replication_seeds(self.spec.seed, self.spec.replications)
 
-    def scenario_for(self, point: Point, policy: PolicyChoice) -> Scenario:
-        """The base scenario with the firm's policy replaced and the point's values set."""
-        return build_scenario(self.base, self.firm, policy, point.values)
+    def scenario_for(self, point: Point, choice: PolicyChoice | ScenarioChoice) -> Scenario:
+        """The scenario one run simulates: the base scenario with the firm's policy replaced and
+        the point's values set, or a compared scenario itself."""
+        if isinstance(choice, ScenarioChoice):
+            return self.scenarios[choice.label]
+        assert self.firm is not None
+        return build_scenario(self.base, self.firm, choice, point.values)
 
     def fingerprint(self) -> str:
         """A hash of everything that decides the runs (a resumed sweep must match it)."""
@@ -234,8 +277,24 @@ class Experiment:
             "spec": self.spec.model_dump(mode="json", exclude={"scenario"}),
             "base": self.base.model_dump(mode="json"),
             "points": [p.values for p in self.points],
+            **(
+                {"scenarios": {k: v.model_dump(mode="json") for k, v in self.scenarios.items()}}
+                if self.scenarios
+                else {}
+            ),
         }
         return hashlib.sha256(json.dumps(data, sort_keys=True).encode()).hexdigest()[:16]
+
+
+def scenario_path(base: Scenario, path: str) -> str:
+    """A swept path with a firm named instead of numbered (``firms.EthicalCo.price``) as the
+    scenario's own path (``firms.1.price``); other paths unchanged."""
+    parts = path.split(".")
+    if len(parts) >= 2 and parts[0] == "firms" and not parts[1].isdigit():
+        names = [f.name for f in base.firms]
+        if parts[1] in names:
+            parts[1] = str(names.index(parts[1]))
+    return ".".join(parts)
 
 
 def build_scenario(
@@ -257,6 +316,7 @@ def build_scenario(
 def _with_mix_rescaled(base: Scenario, values: dict[str, float]) -> dict[str, Any]:
     # Setting one generation's share leaves the others in their old proportions, scaled to fill the
     # rest, so a sweep over "share of gen Z" stays a valid population.
+    values = {scenario_path(base, p): v for p, v in values.items()}
     out: dict[str, Any] = dict(values)
     fixed = {p.rsplit(".", 1)[1]: v for p, v in values.items() if p.startswith("population.mix.")}
     if not fixed or set(fixed) - set(GENERATIONS):
@@ -315,8 +375,55 @@ def salib_problem(spec: ExperimentSpec) -> dict[str, Any]:
     }
 
 
-def parse_experiment(data: dict[str, Any], source: str, base_dir: Path | None = None) -> Experiment:
+def planned_points(spec: ExperimentSpec) -> int:
+    """How many design points ``spec`` makes, counted without making them."""
+    params = spec.parameters
+    if not params:
+        return 1
+    if spec.design.kind == "grid":
+        n = 1
+        for p in params:
+            n *= len(p.values) if p.values is not None else spec.design.points
+        return n
+    if spec.design.kind == "lhs":
+        return spec.design.points
+    d = len(params)
+    return spec.design.points * ((2 * d + 2) if spec.design.second_order else (d + 2))
+
+
+def _largest(base: Scenario, spec: ExperimentSpec) -> Scenario:
+    # the sizes that drive memory and time, at the top of their swept range
+    sizes = ("population.size", "network.k", "run.days")
+    top = {}
+    for p in spec.parameters:
+        if p.path in sizes:
+            top[p.path] = int(max(p.values) if p.values is not None else (p.high or 0))
+    try:
+        return base.with_overrides(top) if top else base
+    except ScenarioError:
+        return base  # _check_parameters reports the bad value
+
+
+def parse_experiment(
+    data: dict[str, Any],
+    source: str,
+    base_dir: Path | None = None,
+    *,
+    allow_large: bool = True,
+    workers: int | None = None,
+) -> Experiment:
     """Validate an experiment given as nested dicts (a sweep file's content).
+
+    Before the design points are made and each point's scenario validated, the sweep's memory and
+    time are estimated (:mod:`simulator.resources`); unless ``allow_large``, a sweep this machine
+    cannot run is refused then, before any work.
+
+    Args:
+        data: the sweep file's content.
+        source: the file's name, for messages.
+        base_dir: the folder the scenario path is relative to.
+        allow_large: do not refuse a sweep that exceeds this machine (library default).
+        workers: processes the runs will share (default: this machine's cores).
 
     Raises:
         ScenarioError: with one ``(field.path, message)`` per problem, including problems that only
@@ -326,6 +433,8 @@ def parse_experiment(data: dict[str, Any], source: str, base_dir: Path | None = 
         spec = ExperimentSpec.model_validate(data)
     except ValidationError as err:
         raise ScenarioError(source, _problems(err)) from None
+    if spec.scenarios:
+        return _scenarios_experiment(spec, source, base_dir, allow_large, workers)
     scen_path = Path(spec.scenario)
     if base_dir is not None and not scen_path.is_absolute():
         scen_path = base_dir / scen_path
@@ -344,6 +453,22 @@ def parse_experiment(data: dict[str, Any], source: str, base_dir: Path | None = 
         except ScenarioError as err:
             field = {"run.days": "days", "run.warmup_days": "warmup_days", "run": "warmup_days"}
             raise ScenarioError(source, [(field.get(p, p), m) for p, m in err.problems]) from None
+    import os
+
+    from simulator.resources import (
+        check_fits,
+        input_file_problems,
+        run_estimate,
+        sweep_estimate,
+    )
+
+    files = input_file_problems(base)
+    if files:
+        raise ScenarioError(source, [("scenario", f"{scen_path}: {p}: {m}") for p, m in files])
+    runs = planned_points(spec) * len(spec.policies) * spec.replications
+    per_run = run_estimate(_largest(base, spec), agents=False)
+    estimate = sweep_estimate(per_run, runs, workers or os.cpu_count() or 1)
+    check_fits(estimate, source, "design", allow_large)
     names = [f.name for f in base.firms]
     firm = spec.firm if spec.firm is not None else names[0]
     if firm not in names:
@@ -354,7 +479,7 @@ def parse_experiment(data: dict[str, Any], source: str, base_dir: Path | None = 
     if problems:
         raise ScenarioError(source, problems)
     points = [Point(i, v) for i, v in enumerate(_design_values(spec))]
-    exp = Experiment(spec, base, firm, points, source)
+    exp = Experiment(spec, base, firm, points, source, estimate)
     # Every (point, policy) scenario must be valid before the first run starts: a sweep should not
     # fail after an hour on a point that could never have run.
     for point in points:
@@ -372,9 +497,19 @@ def parse_experiment(data: dict[str, Any], source: str, base_dir: Path | None = 
 def _check_parameters(spec: ExperimentSpec, base: Scenario, firm: str) -> list[tuple[str, str]]:
     problems: list[tuple[str, str]] = []
     known = base.model_dump(mode="python")
+    names = [f.name for f in base.firms]
     for i, p in enumerate(spec.parameters):
         node: Any = known
-        for part in p.path.split("."):
+        parts = p.path.split(".")
+        if len(parts) >= 2 and parts[0] == "firms" and not parts[1].isdigit() and parts[1] not in names:
+            problems.append(
+                (
+                    f"parameters.{i}.path",
+                    f"{p.path!r}: no firm named {parts[1]!r} (firms: {', '.join(names)})",
+                )
+            )
+            continue
+        for part in scenario_path(base, p.path).split("."):
             if isinstance(node, dict) and part in node:
                 node = node[part]
             elif isinstance(node, list) and part.isdigit() and int(part) < len(node):
@@ -406,10 +541,14 @@ def _check_parameters(spec: ExperimentSpec, base: Scenario, firm: str) -> list[t
     return problems
 
 
-def load_experiment(path: str | Path) -> Experiment:
-    """Read and validate a sweep file."""
+def load_experiment(
+    path: str | Path, *, allow_large: bool = True, workers: int | None = None
+) -> Experiment:
+    """Read and validate a sweep file (see :func:`parse_experiment` for the size check)."""
     p = Path(path)
-    return parse_experiment(read_toml(p), str(p), base_dir=p.parent)
+    return parse_experiment(
+        read_toml(p), str(p), base_dir=p.parent, allow_large=allow_large, workers=workers
+    )
 
 
 def compare_experiment(
@@ -420,6 +559,9 @@ def compare_experiment(
     seed: int,
     days: int | None,
     warmup_days: int | None,
+    *,
+    allow_large: bool = True,
+    workers: int | None = None,
 ) -> Experiment:
     """The experiment of ``marketsim compare``: one point, the named policies, paired replications."""
     data: dict[str, Any] = {
@@ -435,4 +577,102 @@ def compare_experiment(
         data["days"] = days
     if warmup_days is not None:
         data["warmup_days"] = warmup_days
-    return parse_experiment(data, "command line")
+    return parse_experiment(data, "command line", allow_large=allow_large, workers=workers)
+
+
+def compare_scenarios_experiment(
+    scenario_paths: list[str | Path],
+    replications: int,
+    seed: int,
+    days: int | None,
+    warmup_days: int | None,
+    *,
+    allow_large: bool = True,
+    workers: int | None = None,
+) -> Experiment:
+    """The experiment of ``marketsim compare A.toml B.toml [...]``: whole scenarios side by side.
+
+    Each scenario is labelled by its file name.
+
+    Raises:
+        ScenarioError: a scenario is bad, or the scenarios simulate different periods.
+    """
+    labels: list[str] = []
+    for i, raw in enumerate(scenario_paths):
+        label = re.sub(r"[^A-Za-z0-9_-]", "_", Path(raw).stem)[:40] or f"s{i}"
+        labels.append(label if label not in labels else f"{label}_{i}")
+    data: dict[str, Any] = {
+        "name": ("compare-" + "-vs-".join(labels))[:80],
+        "scenario": str(scenario_paths[0]),
+        "scenarios": [{"label": k, "path": str(p)} for k, p in zip(labels, scenario_paths, strict=True)],
+        "replications": replications,
+        "seed": seed,
+        **({"days": days} if days is not None else {}),
+        **({"warmup_days": warmup_days} if warmup_days is not None else {}),
+    }
+    return parse_experiment(data, "command line", allow_large=allow_large, workers=workers)
+
+
+def _scenarios_experiment(
+    spec: ExperimentSpec,
+    source: str,
+    base_dir: Path | None,
+    allow_large: bool = True,
+    workers: int | None = None,
+) -> Experiment:
+    """A comparison of whole scenarios: each loaded, with the spec's days and warm-up applied.
+
+    Every scenario runs on the same replication seeds (common random numbers): replication ``r`` of
+    each draws its consumers and shocks from the same named streams, so the differences between
+    scenarios are paired. They must simulate the same days with the same warm-up.
+    """
+    if len(spec.scenarios) < 2:
+        raise ScenarioError(source, [("scenarios", "name at least two scenarios to compare")])
+    loaded: dict[str, Scenario] = {}
+    problems: list[tuple[str, str]] = []
+    overrides = _run_overrides(spec.days, spec.warmup_days)
+    for i, choice in enumerate(spec.scenarios):
+        path = Path(choice.path)
+        if base_dir is not None and not path.is_absolute():
+            path = base_dir / path
+        try:
+            sc = load_scenario(path)
+            loaded[choice.label] = sc.with_overrides(overrides) if overrides else sc
+        except ScenarioError as err:
+            problems += [(f"scenarios.{i}", line) for line in err.lines()]
+    if problems:
+        raise ScenarioError(source, problems)
+    periods = {(s.run.days, s.run.warmup_days) for s in loaded.values()}
+    if len(periods) > 1:
+        listed = "; ".join(
+            f"{k}: {s.run.days} days, warm-up {s.run.warmup_days}" for k, s in loaded.items()
+        )
+        raise ScenarioError(
+            source,
+            [("scenarios", f"they simulate different periods ({listed}); give days and a warm-up")],
+        )
+    import os
+
+    from simulator.resources import check_fits, input_file_problems, run_estimate, sweep_estimate
+
+    for i, (label, sc) in enumerate(loaded.items()):
+        problems += [(f"scenarios.{i}", f"{label}: {p}: {m}") for p, m in input_file_problems(sc)]
+    if problems:
+        raise ScenarioError(source, problems)
+    per_run = max(
+        (run_estimate(sc, agents=False) for sc in loaded.values()), key=lambda e: e.memory_bytes
+    )
+    runs = len(loaded) * spec.replications
+    estimate = sweep_estimate(per_run, runs, workers or os.cpu_count() or 1)
+    check_fits(estimate, source, "scenarios", allow_large)
+    base = loaded[spec.scenarios[0].label]
+    return Experiment(spec, base, None, [Point(0, {})], source, estimate=estimate, scenarios=loaded)
+
+
+def _run_overrides(days: int | None, warmup_days: int | None) -> dict[str, Any]:
+    out: dict[str, Any] = {}
+    if days is not None:
+        out["run.days"] = days
+    if warmup_days is not None:
+        out["run.warmup_days"] = warmup_days
+    return out

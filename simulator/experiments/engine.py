@@ -16,6 +16,12 @@ Folder::
     index.parquet    one row per run and firm: point, replication, policy, swept values, KPIs
     index.csv        the same, for a spreadsheet
     status.json      runs done and failed, start and end times
+    .marketsim.json  marks the folder as an experiment's; .lock is held while it is written
+
+One writer at a time: :func:`run_experiment` holds the folder's lock (:func:`~simulator.results.
+claim_folder`), so a second sweep into the same folder is refused instead of mixing its runs with
+the first's. An interruption (Ctrl-C, SIGTERM) cancels the runs not started, stops the workers and
+leaves the folder resumable; a manifest that cannot be read is refused with what to do, never guessed.
 """
 
 from __future__ import annotations
@@ -35,7 +41,15 @@ import pyarrow.parquet as pq
 
 from simulator.experiments.design import Experiment
 from simulator.experiments.run import run_once
-from simulator.results import atomic_write, git_commit, now_iso, package_versions, write_json
+from simulator.results import (
+    OutputFolderError,
+    atomic_write,
+    claim_folder,
+    git_commit,
+    now_iso,
+    package_versions,
+    write_json,
+)
 from simulator.scenario import Scenario
 
 SUMMARY_KEY = b"marketsim.summary"
@@ -80,7 +94,7 @@ def tasks(exp: Experiment) -> list[RunTask]:
     seeds = exp.seeds()
     out = []
     for point in exp.points:
-        for policy in exp.spec.policies:
+        for policy in exp.choices:
             scenario = exp.scenario_for(point, policy)
             for r, seed in enumerate(seeds):
                 rid = f"p{point.index:04d}-r{r:03d}-{policy.label}"
@@ -123,7 +137,9 @@ def manifest(exp: Experiment, kind: str) -> dict[str, Any]:
         "spec": exp.spec.model_dump(mode="json"),
         "scenario": exp.base.model_dump(mode="json"),
         "firm": exp.firm,
+        "mode": exp.mode,
         "policies": exp.labels,
+        "scenarios": {k: v.model_dump(mode="json") for k, v in exp.scenarios.items()},
         "parameters": [p.path for p in exp.spec.parameters],
         "points": [{"point": p.index, "values": p.values} for p in exp.points],
         "replications": exp.spec.replications,
@@ -139,9 +155,20 @@ def manifest(exp: Experiment, kind: str) -> dict[str, Any]:
 
 
 def policy_settings(exp: Experiment) -> dict[str, dict[str, str]]:
-    """Per policy label: the policy, its parameters that differ from the defaults, its firm settings."""
+    """Per policy label: the policy, its parameters that differ from the defaults, its firm settings.
+
+    For a comparison of whole scenarios: per scenario label, its file and each firm's policy.
+    """
     from simulator.policies import registry
 
+    if exp.firm is None:
+        return {
+            c.label: {
+                "scenario": str(getattr(c, "path", "")),
+                "firms": ", ".join(f"{f.name} ({f.policy.name})" for f in exp.scenarios[c.label].firms),
+            }
+            for c in exp.choices
+        }
     idx = [f.name for f in exp.base.firms].index(exp.firm)
     out = {}
     for pol in exp.spec.policies:
@@ -169,7 +196,7 @@ def prepare_folder(folder: Path, exp: Experiment, kind: str, resume: bool) -> No
             raise ExperimentFolderError(
                 f"{folder}: already holds an experiment; use --resume or another --out"
             )
-        old = json.loads(mpath.read_text())
+        old = read_manifest(folder)
         if old.get("fingerprint") != exp.fingerprint():
             raise ExperimentFolderError(
                 f"{folder}: holds a different experiment (fingerprint {old.get('fingerprint')}, "
@@ -180,10 +207,29 @@ def prepare_folder(folder: Path, exp: Experiment, kind: str, resume: bool) -> No
             raise ExperimentFolderError(f"{folder}: exists and is not a folder")
         write_json(mpath, manifest(exp, kind))
     (folder / "runs").mkdir(parents=True, exist_ok=True)
-    # A temporary file left by a killed writer is not a result; remove it so it cannot be mistaken
-    # for one and does not pile up.
-    for stale in (folder / "runs").glob(".*.tmp"):
-        stale.unlink(missing_ok=True)
+    # temporary files left by a killed writer were removed when the folder was claimed
+
+
+def read_manifest(folder: Path) -> dict[str, Any]:
+    """An experiment folder's manifest.
+
+    Raises:
+        ExperimentFolderError: the manifest cannot be read or is not an experiment's: the folder
+            cannot be resumed safely (which experiment its runs belong to is unknown).
+    """
+    mpath = folder / "manifest.json"
+    try:
+        data = json.loads(mpath.read_text())
+        if not isinstance(data, dict) or not {"fingerprint", "points", "policies"} <= set(data):
+            raise ValueError("not an experiment's manifest (no fingerprint, points or policies)")
+    except (OSError, ValueError) as e:
+        reason = e.strerror if isinstance(e, OSError) and e.strerror else str(e)
+        raise ExperimentFolderError(
+            f"{mpath}: damaged ({reason}); which experiment this folder holds cannot be told, so it "
+            f"cannot be resumed. Run the experiment again into a new folder (--out NEW); the files "
+            f"here are left as they are"
+        ) from None
+    return data
 
 
 def finished_runs(folder: Path) -> set[str]:
@@ -229,6 +275,22 @@ def run_experiment(
         on_start: called with (runs to do, runs already done) before the first run.
         on_result: called with (run id, succeeded) after each run.
     """
+    try:
+        with claim_folder(folder, kind):
+            return _run_claimed(exp, folder, executor, kind, resume, on_start, on_result)
+    except OutputFolderError as e:
+        raise ExperimentFolderError(str(e)) from None
+
+
+def _run_claimed(
+    exp: Experiment,
+    folder: Path,
+    executor: Executor,
+    kind: str,
+    resume: bool,
+    on_start: Callable[[int, int], None] | None,
+    on_result: Callable[[str, bool], None] | None,
+) -> Outcome:
     prepare_folder(folder, exp, kind, resume)
     started = now_iso()
     all_tasks = tasks(exp)
@@ -238,6 +300,36 @@ def run_experiment(
         on_start(len(todo), len(all_tasks) - len(todo))
     failed: list[str] = []
     futures = {executor.submit(execute, t): t for t in todo}
+    try:
+        _collect(folder, futures, failed, on_result)
+    except BaseException:
+        # interrupted (Ctrl-C, SIGTERM) or the pool broke: runs not started are cancelled; the runs
+        # written so far stay, and --resume runs the rest
+        for fut in futures:
+            fut.cancel()
+        raise
+    write_index(folder, exp)
+    write_json(
+        folder / "status.json",
+        {
+            "runs": len(all_tasks),
+            "done": len(all_tasks) - len(failed),
+            "failed": sorted(failed),
+            "resumed_with": len(done_before) if resume else 0,
+            "started": started,
+            "finished": now_iso(),
+        },
+    )
+    return Outcome(len(all_tasks), len(all_tasks) - len(todo), len(todo) - len(failed), sorted(failed))
+
+
+def _collect(
+    folder: Path,
+    futures: dict[Any, RunTask],
+    failed: list[str],
+    on_result: Callable[[str, bool], None] | None,
+) -> None:
+    """Write each run as it finishes (a failed run is recorded in failed/ and the others go on)."""
     for fut in as_completed(futures):
         task = futures[fut]
         try:
@@ -260,19 +352,6 @@ def run_experiment(
             ok = False
         if on_result is not None:
             on_result(task.run_id, ok)
-    write_index(folder, exp)
-    write_json(
-        folder / "status.json",
-        {
-            "runs": len(all_tasks),
-            "done": len(all_tasks) - len(failed),
-            "failed": sorted(failed),
-            "resumed_with": len(done_before) if resume else 0,
-            "started": started,
-            "finished": now_iso(),
-        },
-    )
-    return Outcome(len(all_tasks), len(all_tasks) - len(todo), len(todo) - len(failed), sorted(failed))
 
 
 def _flat_kpis(kpis: dict[str, Any]) -> dict[str, Any]:
@@ -292,7 +371,10 @@ def build_index(folder: Path, exp_points: list[dict[str, Any]], labels: list[str
     values = {p["point"]: p["values"] for p in exp_points}
     rows = []
     for path in sorted((folder / "runs").glob("*.parquet")):
-        ident, summary = read_run_meta(path)
+        try:
+            ident, summary = read_run_meta(path)
+        except Exception:  # a damaged run file is not a result (--resume reruns it)
+            continue
         market = summary["market"]
         for firm, kpis in summary["firms"].items():
             rows.append(
@@ -315,6 +397,19 @@ def build_index(folder: Path, exp_points: list[dict[str, Any]], labels: list[str
     for c in df.columns:
         if df[c].dtype == object and c not in ("run_id", "policy", "firm"):
             df[c] = pd.to_numeric(df[c], errors="coerce")
+    return df
+
+
+def rebuild_index(folder: Path) -> pd.DataFrame:
+    """Rewrite ``index.parquet`` and ``index.csv`` from ``runs/`` and the manifest alone.
+
+    For a folder whose index was damaged or lost; the run files are the results, the index is only
+    their table of contents.
+    """
+    m = read_manifest(folder)
+    df = build_index(folder, m["points"], list(m["policies"]))
+    atomic_write(folder / "index.parquet", lambda p: df.to_parquet(p, index=False))
+    atomic_write(folder / "index.csv", lambda p: df.to_csv(p, index=False))
     return df
 
 

@@ -15,8 +15,7 @@ from typing import TYPE_CHECKING
 import mesa
 import numpy as np
 
-from simulator.market.boycott import awareness_probability_one, leave_probability
-from simulator.market.choice import Chooser, Offers, choose_one
+from simulator.market.choice import Chooser, Offers, alignment_one, choose_one
 from simulator.market.eventlog import EventKind
 from simulator.market.population import Population, support_offer
 from simulator.market.social import neighbour_share_one
@@ -112,12 +111,11 @@ class Consumer(mesa.Agent):
             p.last_satisfied[i] = satisfied
         self._experience(firm, satisfied)
 
-    def social_step(self, public_reputation: np.ndarray) -> None:
-        """Word of mouth, awareness and stands for this consumer (the social day)."""
+    def listen(self, public_reputation: np.ndarray) -> None:
+        """Word of mouth: perceived reputations drift to the public one; yesterday's posts move them."""
         p, i, s = self._pop, self.row, self._pop.social
         snap = p._snap
         assert snap is not None
-        d = p._draws()
         nbrs = p.adj.indices[p.adj.indptr[i] : p.adj.indptr[i + 1]].tolist()
         rep = p.reputation[i]
         for j in range(p.n_firms):
@@ -128,57 +126,84 @@ class Consumer(mesa.Agent):
                 for j, w in snap.posts_by.get(k, ()):
                     rep[j] += gain * w
         np.clip(rep, 0.0, 1.0, out=rep)
-        media = p.issues.media_hazard(p.day, s)
-        live = p.issues.live(p.day, s.issue_days)
-        leave_p = leave_probability(s.mean_boycott_days)
-        for j in range(p.n_firms):
-            sign = int(p.issues.sign[j])
-            if sign == 0:
-                continue
-            assert d.u_aware is not None and d.u_stand is not None and d.u_declare is not None
-            was_aware = bool(snap.aware[i, j])
-            new_aware = False
-            if live[j] and not was_aware:
-                share = float(neighbour_share_one(p.adj, p.degree, snap.aware[:, j], i))
-                prob = awareness_probability_one(float(media[j]), s.peer_awareness_rate, share)
-                if float(d.u_aware[i, j]) < prob:
-                    new_aware = True
-                    p.aware[i, j] = True
-                    rep[j] = min(1.0, max(0.0, rep[j] + p._news_shift(j)))
-                    src = float(media[j]) / (float(media[j]) + s.peer_awareness_rate * share)
-                    p.log.record(EventKind.AWARE, p.day, np.array([i]), j, src)
-            ub, ud = float(d.u_stand[i, j]), float(d.u_declare[i, j])
-            if p.boycott[i, j] or p.buycott[i, j]:
-                if ub < leave_p:
-                    is_boycott = bool(p.boycott[i, j])
-                    p.boycott[i, j] = p.buycott[i, j] = False
-                    p.declared_boycott[i, j] = p.declared_buycott[i, j] = False
-                    p.left[i, j] = True
-                    if is_boycott:
-                        lost = ud < s.never_return_share
-                        p.never[i, j] = p.never[i, j] or lost
-                        p.log.record(EventKind.BOYCOTT_LEAVE, p.day, np.array([i]), j, float(lost))
-                    else:
-                        p.log.record(EventKind.BUYCOTT_LEAVE, p.day, np.array([i]), j)
-                continue
-            if not live[j] or p.left[i, j] or p.never[i, j]:
-                continue
-            join = False
-            if new_aware:
-                prop = p.boycott_propensity if sign < 0 else p.buycott_propensity
-                join = ub < float(p.issues.join_chance(prop[i : i + 1], j, s)[0])
-            elif was_aware and p.social_media[i]:
-                declared = snap.declared_boycott if sign < 0 else snap.declared_buycott
+
+    def _threshold(self, j: int) -> float:
+        d = self._pop._draws()
+        assert d.u_aware is not None
+        return -math.log1p(-float(d.u_aware[self.row, j]))
+
+    def aware_predict(self, j: int, start: np.ndarray, media: float, dt: float, cum: np.ndarray) -> bool:
+        """Awareness sub-step, predictor: would this unaware consumer cross their threshold with the
+        neighbours' aware share held at its value at the sub-step's start (``start``)?"""
+        p, i = self._pop, self.row
+        a0 = float(neighbour_share_one(p.adj, p.degree, start, i))
+        return float(cum[i]) + media + p.social.peer_awareness_rate * a0 * dt >= self._threshold(j)
+
+    def aware_correct(
+        self, j: int, start: np.ndarray, tentative: np.ndarray, media: float, dt: float, cum: np.ndarray
+    ) -> float | None:
+        """Awareness sub-step, corrector: the cumulative hazard with the average of the neighbours'
+        aware share at the start and (predicted) at the end; the media's share of the hazard if the
+        consumer becomes aware, else None."""
+        p, i = self._pop, self.row
+        q = p.social.peer_awareness_rate
+        a0 = float(neighbour_share_one(p.adj, p.degree, start, i))
+        a1 = float(neighbour_share_one(p.adj, p.degree, tentative, i))
+        peer = q * 0.5 * (a0 + a1) * dt
+        cum[i] = float(cum[i]) + media + peer
+        if cum[i] < self._threshold(j):
+            return None
+        total = media + peer
+        return media / total if total > 0 else 1.0
+
+    def stand_step(self, j: int, live: bool, was_aware: bool, new_aware: bool) -> None:
+        """Leaving or joining firm ``j``'s boycott or buycott today."""
+        p, i, s = self._pop, self.row, self._pop.social
+        snap = p._snap
+        assert snap is not None
+        d = p._draws()
+        assert d.u_stand is not None and d.u_declare is not None
+        sign = int(p.issues.sign[j])
+        ub, ud = float(d.u_stand[i, j]), float(d.u_declare[i, j])
+        if p.boycott[i, j]:
+            if ub < float(p.boycott_leave[i]):
+                p.boycott[i, j] = p.declared_boycott[i, j] = p.strict[i, j] = False
+                p.left[i, j] = True
+                lost = ud < s.never_return_share
+                p.never[i, j] = p.never[i, j] or lost
+                p.log.record(EventKind.BOYCOTT_LEAVE, p.day, np.array([i]), j, float(lost))
+            return
+        if p.buycott[i, j]:
+            if ub < p.buycott_leave:
+                p.buycott[i, j] = p.declared_buycott[i, j] = False
+                p.left[i, j] = True
+                p.log.record(EventKind.BUYCOTT_LEAVE, p.day, np.array([i]), j)
+            return
+        if not live or p.left[i, j] or p.never[i, j]:
+            return
+        chance = 0.0
+        if new_aware:
+            first, sympathy = p.join_chances(j, np.array([i]))
+            chance = float(first[0])
+            if sign < 0 and ub >= chance and ub < float(sympathy[0]):
+                p.sympathetic[i, j] = True
+        elif was_aware and p.social_media[i] and (sign > 0 or p.sympathetic[i, j]):
+            declared = snap.declared_boycott if sign < 0 else snap.declared_buycott
+            if declared[:, j].any():
                 share = float(neighbour_share_one(p.adj, p.degree, declared[:, j], i))
                 hazard = s.peer_boycott_rate * float(p.susceptibility[i]) * share
-                join = ub < -math.expm1(-hazard)
-            if join:
-                (p.boycott if sign < 0 else p.buycott)[i, j] = True
-                kind = EventKind.BOYCOTT_JOIN if sign < 0 else EventKind.BUYCOTT_JOIN
-                p.log.record(kind, p.day, np.array([i]), j)
-                if p.social_media[i] and ud < float(p.values_posting[i]):
-                    (p.declared_boycott if sign < 0 else p.declared_buycott)[i, j] = True
-                    self._post(EventKind.POST_VALUES, j, float(sign))
+                chance = -math.expm1(-hazard)
+        if ub < chance:
+            (p.boycott if sign < 0 else p.buycott)[i, j] = True
+            if sign < 0 and ub < p.adherence * chance:
+                p.strict[i, j] = True
+            kind = EventKind.BOYCOTT_JOIN if sign < 0 else EventKind.BUYCOTT_JOIN
+            p.log.record(kind, p.day, np.array([i]), j)
+            if p.social_media[i] and ud < float(p.values_posting[i]):
+                (p.declared_boycott if sign < 0 else p.declared_buycott)[i, j] = True
+                self._post(EventKind.POST_VALUES, j, float(sign))
+                announce = EventKind.BOYCOTT_ANNOUNCE if sign < 0 else EventKind.BUYCOTT_ANNOUNCE
+                p.log.record(announce, p.day, np.array([i]), j)
 
     def support_step(self, offers: Offers) -> list[int]:
         """Support purchases of this consumer today: the offers bought."""
@@ -192,15 +217,16 @@ class Consumer(mesa.Agent):
             k = support_offer(offers, j)
             if k < 0:
                 continue
-            align = sum(float(p.value_weights[i, m]) * float(offers.ethics[k, m]) for m in range(3))
-            strength = float(p.wtp_values[i]) * align
+            score = sum(float(p.value_weights[i, m]) * float(offers.ethics[k, m]) for m in range(3))
+            strength = float(p.wtp_values[i]) * alignment_one(score, p.choice_params.reference_ethics)
             if strength >= s.support_threshold and float(d.u_support[i, j]) < float(p.support_rate[i]):
                 out.append(k)
                 p._after_support(np.array([i]), j, float(offers.price[k]))
         return out
 
     def shop_step(self, offers: Offers) -> int:
-        """Choose (offer index, -1 none) and update this consumer's row, by the per-agent rule."""
+        """Choose (offer index, -1 none) and update this consumer's row, by the per-agent rule;
+        why they went without and which firm's quote lost their purchase, on the same draw."""
         p, i = self._pop, self.row
         snap = p._snap
         assert snap is not None
@@ -208,8 +234,35 @@ class Consumer(mesa.Agent):
         if p.social.enabled and p.choice_params.peer_weight:
             peer = np.asarray(neighbour_share_one(p.adj, p.degree, snap.recent, i))
             c = Chooser(**{**c.__dict__, "peer_share": peer[None, :]})
-        k = choose_one(offers, p.choice_params, c, 0, float(p._draws().u_choice[i]))
-        p.after_choice(p.day, np.array([i]), np.array([k]), offers)
+        params = p.choice_params
+        u = float(p._draws().u_choice[i])
+        k = choose_one(offers, params, c, 0, u)
+        d0 = params.standard_delivery_days
+        cause = -1
+        if k < 0:
+            cause = 0
+            if c.excluded is not None and c.excluded.any():
+                free = Chooser(**{**c.__dict__, "excluded": None})
+                if choose_one(offers, params, free, 0, u) >= 0:
+                    cause = 2
+            if cause == 0 and (offers.quoted_days > d0).any():
+                if choose_one(offers.with_quote(None, d0), params, c, 0, u) >= 0:
+                    cause = 1
+        bought_from = int(offers.firm[k]) if k >= 0 else -1
+        lost = []
+        for f in sorted({int(x) for x in offers.firm[offers.quoted_days > d0]}):
+            cf = choose_one(offers.with_quote(f, d0), params, c, 0, u)
+            if cf >= 0 and int(offers.firm[cf]) == f and bought_from != f:
+                lost.append(f)
+        p.after_choice(
+            p.day,
+            np.array([i]),
+            np.array([k]),
+            offers,
+            np.array([cause], np.int8),
+            np.full(len(lost), i, np.int64),
+            np.array(lost, np.int64),
+        )
         return k
 
     def decide(self, offers: Offers, u: float) -> int:

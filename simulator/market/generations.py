@@ -20,6 +20,7 @@ from importlib import resources
 from typing import Any
 
 import numpy as np
+from scipy.stats import norm
 
 from simulator.scenario import GENERATIONS, VALUE_DIMENSIONS
 from simulator.scenario import Population as PopulationSpec
@@ -30,6 +31,31 @@ def calibration() -> dict[str, Any]:
     """The bundled trait calibration (parsed once)."""
     text = resources.files("simulator").joinpath("data/generations.toml").read_text()
     return tomllib.loads(text)
+
+
+def wtp_fit(willing_any: np.ndarray, willing_10pct: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """Normal (mu, sigma) of the stated premium with P(W > 0) = ``willing_any`` and
+    P(W >= 0.10) = ``willing_10pct`` (shares of people, per generation)."""
+    za = norm.ppf(np.asarray(willing_any, dtype=float))
+    zb = norm.ppf(np.asarray(willing_10pct, dtype=float))
+    sigma = 0.10 / (za - zb)
+    return sigma * za, sigma
+
+
+def survey_shares() -> tuple[np.ndarray, np.ndarray, list[str]]:
+    """The stated-WTP survey shares the defaults are fitted to (a = P(W > 0), b = P(W >= 10%)), after
+    shrinking thin subsamples toward their neighbour; and the generations so shrunk."""
+    cal = calibration()["wtp_values"]
+    a = _by_generation(cal["willing_any"])
+    b = _by_generation(cal["willing_10pct"])
+    w = float(cal["shrink_weight"])
+    thin = []
+    for g, toward in cal.get("thin_data", {}).items():
+        k, t = GENERATIONS.index(g), GENERATIONS.index(toward)
+        a[k] = (1 - w) * a[k] + w * a[t]
+        b[k] = (1 - w) * b[k] + w * b[t]
+        thin.append(g)
+    return a, b, thin
 
 
 @dataclass(frozen=True)
@@ -51,6 +77,8 @@ class GenerationParams:
     customisation_preference: np.ndarray
     loyalty: np.ndarray
     boycott_propensity: np.ndarray
+    boycott_sympathy: np.ndarray
+    boycott_mean_days: np.ndarray
     buycott_propensity: np.ndarray
     support_rate: np.ndarray
 
@@ -63,9 +91,11 @@ def generation_params(spec: PopulationSpec | None = None) -> GenerationParams:
     """The calibrated parameters with the scenario's per-generation overrides applied."""
     cal = calibration()
     dt = cal["delay_tolerance"]
+    a, b, _ = survey_shares()
+    mu, sigma = wtp_fit(a, b)
     base = {
-        "wtp_mu": _by_generation(cal["wtp_values"]["mu"]),
-        "wtp_sigma": _by_generation(cal["wtp_values"]["sigma"]),
+        "wtp_mu": mu,
+        "wtp_sigma": sigma,
         "say_do": np.full(len(GENERATIONS), float(cal["say_do"]["value"])),
         "price_sensitivity": _by_generation(cal["price_sensitivity"]["median"]),
         "value_weights": np.array([cal["value_weights"]["mean"][g] for g in GENERATIONS], float),
@@ -78,7 +108,9 @@ def generation_params(spec: PopulationSpec | None = None) -> GenerationParams:
         "need_interval_factor": _by_generation(cal["need_interval"]["factor"]),
         "customisation_preference": _by_generation(cal["customisation"]["mean"]),
         "loyalty": _by_generation(cal["loyalty"]["mean"]),
-        "boycott_propensity": _by_generation(cal["boycott"]["propensity"]),
+        "boycott_propensity": _by_generation(cal["boycott"]["join"]),
+        "boycott_sympathy": _by_generation(cal["boycott"]["sympathy"]),
+        "boycott_mean_days": _by_generation(cal["boycott"]["mean_days"]),
         "buycott_propensity": _by_generation(cal["buycott"]["propensity"]),
         "support_rate": _by_generation(cal["buycott"]["support_rate"]),
     }
@@ -86,12 +118,13 @@ def generation_params(spec: PopulationSpec | None = None) -> GenerationParams:
         for k, g in enumerate(GENERATIONS):
             over = getattr(spec.traits, g)
             for f in fields(GenerationParams):
-                v = getattr(over, f.name)
+                v = getattr(over, f.name, None)
                 if v is not None:
                     base[f.name][k] = np.asarray(v, dtype=float)
     w = base["value_weights"]
     sums = w.sum(axis=1, keepdims=True)
     base["value_weights"] = np.where(sums > 0, w / np.where(sums > 0, sums, 1.0), 1.0 / w.shape[1])
+    base["boycott_sympathy"] = np.maximum(base["boycott_sympathy"], base["boycott_propensity"])
     return GenerationParams(**base)
 
 
@@ -101,7 +134,8 @@ class Traits:
 
     generation: np.ndarray  # int8 index into GENERATIONS
     birth_year: np.ndarray  # int16, uniform within the generation's birth years
-    wtp_values: np.ndarray  # premium share of the reference price for a perfectly aligned firm
+    wtp_stated: np.ndarray  # stated premium (share of the reference price; negative: none)
+    wtp_values: np.ndarray  # premium paid for a perfectly aligned firm (0 for those who do not act)
     price_sensitivity: np.ndarray  # utility per unit of price / reference price
     value_weights: np.ndarray  # (n, 3) weights over VALUE_DIMENSIONS, rows sum to 1
     delay_tolerance: np.ndarray  # extra days accepted beyond standard delivery
@@ -112,7 +146,9 @@ class Traits:
     need_interval: np.ndarray  # mean days between needs
     customisation_preference: np.ndarray  # utility (price units) of a fully customised variant
     loyalty: np.ndarray  # utility bonus for the firm of a satisfying last purchase
-    boycott_propensity: np.ndarray  # chance of joining a boycott on learning of a scandal
+    boycott_propensity: np.ndarray  # chance of joining a boycott at once on learning of a scandal
+    boycott_sympathy: np.ndarray  # chance of sympathising with it (may join later, pushed by peers)
+    boycott_leave: np.ndarray  # daily chance that a boycotter gives up
     buycott_propensity: np.ndarray  # chance of joining a buycott on learning of a virtuous act
     support_rate: np.ndarray  # daily chance of a support purchase while a strong buycotter
 
@@ -148,7 +184,6 @@ def draw_traits(
     g = generation
     n = len(g)
     stated = rng.normal(gp.wtp_mu[g], gp.wtp_sigma[g])
-    wtp_values = np.maximum(stated, 0.0) * gp.say_do[g] * value_intensity
     ps = cal["price_sensitivity"]
     price_sensitivity = gp.price_sensitivity[g] * np.exp(ps["log_sd"] * rng.standard_normal(n))
     # Dirichlet rows with per-generation means: normalised gammas (vectorised over generations).
@@ -164,10 +199,16 @@ def draw_traits(
     lo, hi = years[g, 0], years[g, 1]
     birth_year = (lo + np.floor(rng.random(n) * (hi - lo + 1))).astype(np.int16)
     mean_need = spec.mean_need_interval_days if spec else 30.0
+    customisation = rng.exponential(1.0, n) * gp.customisation_preference[g]
+    loyalty = rng.exponential(1.0, n) * gp.loyalty[g]
+    # say-do: a consumer acts on the stated premium with probability say_do (a share of people)
+    acts = rng.random(n) < gp.say_do[g]
+    wtp_values = np.where(acts, np.maximum(stated, 0.0), 0.0) * value_intensity
     assert weights.shape[1] == len(VALUE_DIMENSIONS)
     return Traits(
         generation=g,
         birth_year=birth_year,
+        wtp_stated=stated,
         wtp_values=wtp_values,
         price_sensitivity=price_sensitivity,
         value_weights=weights,
@@ -177,9 +218,11 @@ def draw_traits(
         values_posting=gp.values_posting[g].copy(),
         susceptibility=gp.susceptibility[g].copy(),
         need_interval=mean_need * gp.need_interval_factor[g],
-        customisation_preference=rng.exponential(1.0, n) * gp.customisation_preference[g],
-        loyalty=rng.exponential(1.0, n) * gp.loyalty[g],
+        customisation_preference=customisation,
+        loyalty=loyalty,
         boycott_propensity=gp.boycott_propensity[g].copy(),
+        boycott_sympathy=gp.boycott_sympathy[g].copy(),
+        boycott_leave=-np.expm1(-1.0 / gp.boycott_mean_days[g]),
         buycott_propensity=gp.buycott_propensity[g].copy(),
         support_rate=gp.support_rate[g].copy(),
     )

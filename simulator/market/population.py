@@ -14,23 +14,33 @@ at its start (:class:`DayDraws`):
 - **deliveries** (:meth:`Population.delivered`): a late or defective delivery dissatisfies; the
   consumer may post praise or a complaint; the next need is drawn;
 - **the social day** (:meth:`Population.social_day`): yesterday's posts move perceived reputations
-  (:mod:`simulator.market.social`), awareness of live issues spreads and consumers join or leave
-  boycotts and buycotts (:mod:`simulator.market.boycott`);
+  (:mod:`simulator.market.social`), awareness of live issues spreads within the day and consumers
+  join or leave boycotts and buycotts (:mod:`simulator.market.boycott`);
 - **support purchases** (:meth:`Population.support_day`): strongly aligned buycotters may buy only to
   support the firm: an order, but no consumption and no change of their need;
 - **shopping** (:meth:`Population.shop`): consumers whose need is due choose among the offers they
-  do not boycott (:mod:`simulator.market.choice`) or go without.
+  do not boycott (:mod:`simulator.market.choice`) or go without; why they went without and which
+  sales each firm lost to its quote are counted on the same draws (:mod:`simulator.market.shopping`).
 
-Every decision reads only yesterday's public state of the neighbours (posts, awareness, declared
-stands, recent purchases), so the order in which consumers are visited does not matter. The plain
-per-agent rules (:class:`Consumer`) apply the same day one consumer at a time; with
-``per_agent=True`` the population uses them instead of the vectorized pass, which is how the tests
-show that both give the same choices, posts and boycott states.
+**Random streams.** Every source of randomness has its own named stream, so adding a scandal, a firm
+or a buycott leaves every other source's draws unchanged (their decisions may change; their draws may
+not): the consumers' traits and their daily draws (``consumers``), each firm's brand tastes
+(``brand:FIRM``), each scandal's or virtuous act's awareness and stand draws
+(``issue:FIRM:KIND:DAY``) and each firm's support purchases (``support:FIRM``), all children of the
+consumers' seed (:class:`simulator.rng.Streams`).
+
+Every decision reads only yesterday's public state of the neighbours (posts, declared stands, recent
+purchases) or, for awareness, the state at the start of each sub-step of the day, so the order in
+which consumers are visited does not matter. The plain per-agent rules (:class:`Consumer`) apply the
+same day one consumer at a time; with ``per_agent=True`` the population uses them instead of the
+vectorized pass, which is how the tests show that both give the same choices, posts and boycott
+states.
 """
 
 from __future__ import annotations
 
 from collections import defaultdict
+from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
@@ -39,15 +49,27 @@ import scipy.sparse as sp
 
 from simulator.market.boycott import (
     Issues,
+    join_chances,
     leave_probability,
-    spread,
+    spread_day,
+    stand_day,
+    substeps,
 )
-from simulator.market.choice import ChoiceParams, Chooser, Offers, choose, probabilities
-from simulator.market.choice import utilities as choice_utilities
-from simulator.market.eventlog import EventKind, EventLog
+from simulator.market.choice import (
+    ChoiceParams,
+    Chooser,
+    Offers,
+    alignment,
+    choose_offers,
+    firm_alignment,
+    tolerance_for,
+)
+from simulator.market.eventlog import WENT_WITHOUT_CAUSES, EventKind, EventLog
 from simulator.market.generations import calibration, draw_generations, draw_traits
 from simulator.market.sharing import PostBuffer
-from simulator.market.social import neighbour_share, word_of_mouth
+from simulator.market.shopping import shop_day
+from simulator.market.social import word_of_mouth
+from simulator.rng import Streams
 from simulator.scenario import GENERATIONS, Social
 from simulator.scenario import Population as PopulationSpec
 
@@ -57,14 +79,18 @@ if TYPE_CHECKING:
 
 @dataclass
 class DayDraws:
-    """One day's random numbers, one per consumer (and firm) and purpose, shared by both passes."""
+    """One day's random numbers, one per consumer (and firm) and purpose, shared by both passes.
+
+    The per-firm columns come from the firm's own streams (its live issue's, its support
+    purchases'); a firm without one has a column of ones, which triggers nothing.
+    """
 
     u_choice: np.ndarray  # (n,) the shopping choice
     u_exp: np.ndarray  # (n,) posting about a delivery or a give-up
     u_val: np.ndarray  # (n,) a values post after an aligned purchase
     e_need: np.ndarray  # (n,) standard exponential: the next need or the next look
-    u_aware: np.ndarray | None  # (n, F) becoming aware of a live issue
-    u_stand: np.ndarray | None  # (n, F) joining or leaving a boycott / buycott
+    u_aware: np.ndarray | None  # (n, F) becoming aware of a live issue (its threshold)
+    u_stand: np.ndarray | None  # (n, F) joining, sympathising with or leaving a boycott / buycott
     u_declare: np.ndarray | None  # (n, F) declaring a stand, never returning, posting support
     u_support: np.ndarray | None  # (n, F) a support purchase
 
@@ -80,6 +106,14 @@ class Snapshot:
     posts_by: dict[int, list[tuple[int, float]]]  # poster -> [(firm, weight)] of yesterday's posts
 
 
+@dataclass
+class DayCounts:
+    """What today's shopping produced besides orders: the market's and firms' daily counts."""
+
+    went_without: np.ndarray  # (len(WENT_WITHOUT_CAUSES),) shoppers who went without, by cause
+    lost_to_quote: np.ndarray  # (F,) sales each firm lost to its delivery quote
+
+
 class Population:
     """Consumer traits and state as columns.
 
@@ -87,9 +121,10 @@ class Population:
         spec: the population section of the scenario.
         n_firms: number of firms (columns of perceived reputation, boycotts, ...).
         reputation: each firm's starting public reputation.
-        rng: the consumers' random stream.
+        rng: the consumers' random stream (its seed also seeds the per-firm streams).
         social: the scenario's social parameters (default: the defaults).
         log: the event log to write to (default: a new one).
+        firm_names: the firms' names, which name their streams (default: ``firm0``, ``firm1``...).
     """
 
     def __init__(
@@ -100,17 +135,26 @@ class Population:
         rng: np.random.Generator,
         social: Social | None = None,
         log: EventLog | None = None,
+        firm_names: Sequence[str] | None = None,
     ) -> None:
         self.spec = spec
         self.rng = rng
+        seed_seq = rng.bit_generator.seed_seq
+        if not isinstance(seed_seq, np.random.SeedSequence):
+            raise ValueError(
+                "rng must be seeded from a numpy SeedSequence (it seeds the firms' streams)"
+            )
+        self.streams = Streams(seed_seq)
         self.social = social or Social()
         self.log = log if log is not None else EventLog(n_firms)
+        self.firm_names = list(firm_names) if firm_names else [f"firm{i}" for i in range(n_firms)]
         n = spec.size
         self.n = n
         self.n_firms = n_firms
         self.generation = draw_generations(n, spec.mix.as_tuple(), rng)
         t = draw_traits(self.generation, rng, spec.value_intensity, spec)
         self.birth_year = t.birth_year
+        self.wtp_stated = t.wtp_stated
         self.wtp_values = t.wtp_values
         self.price_sensitivity = t.price_sensitivity
         self.value_weights = t.value_weights
@@ -123,9 +167,25 @@ class Population:
         self.customisation_preference = t.customisation_preference
         self.loyalty = t.loyalty
         self.boycott_propensity = t.boycott_propensity
+        self.boycott_sympathy = t.boycott_sympathy
+        s = self.social
+        self.boycott_leave = (
+            t.boycott_leave
+            if s.mean_boycott_days is None
+            else np.full(n, leave_probability(s.mean_boycott_days))
+        )
+        self.buycott_leave = leave_probability(s.mean_buycott_days)
         self.buycott_propensity = t.buycott_propensity
         self.support_rate = t.support_rate
-        self.negative_factor = float(calibration()["posting"]["negative_factor"])
+        cal = calibration()
+        self.negative_factor = float(cal["posting"]["negative_factor"])
+        self.adherence = float(cal["boycott"]["adherence"])
+        sd = spec.brand_taste_sd if spec.brand_taste_sd is not None else float(cal["brand_taste"]["sd"])
+        self.taste = np.zeros((n, n_firms))
+        """Each consumer's lasting taste for each firm's brand (price units)."""
+        if sd > 0:
+            for j, name in enumerate(self.firm_names):
+                self.taste[:, j] = self.streams.get(f"brand:{name}").normal(0.0, sd, n)
         # state
         self.next_need = rng.uniform(0.0, 1.0, n) * self.need_interval
         self.waiting = np.zeros(n, dtype=bool)  # a consumption order is open
@@ -139,13 +199,17 @@ class Population:
         self.recent_until = np.full(n, -np.inf)
         shape = (n, n_firms)
         self.aware = np.zeros(shape, dtype=bool)
-        self.boycott = np.zeros(shape, dtype=bool)
+        self.boycott = np.zeros(shape, dtype=bool)  # says they boycott the firm (as polls count)
+        self.strict = np.zeros(shape, dtype=bool)  # a boycotter who really avoids the firm
         self.buycott = np.zeros(shape, dtype=bool)
+        self.sympathetic = np.zeros(shape, dtype=bool)  # sympathises with the firm's boycott
         self.never = np.zeros(shape, dtype=bool)  # will never buy from the firm again
         self.left = np.zeros(shape, dtype=bool)  # took and left a stand on the current issue
         self.declared_boycott = np.zeros(shape, dtype=bool)
         self.declared_buycott = np.zeros(shape, dtype=bool)
         self.issues = Issues.none(n_firms)
+        self._issue_rng: list[np.random.Generator | None] = [None] * n_firms
+        self._issue_names: dict[str, int] = {}
         self.need_rate = 1.0  # demand-shift events scale how often needs arise
         self.adj: sp.csr_matrix = sp.csr_matrix((n, n), dtype=np.float32)
         self.degree = np.zeros(n)
@@ -161,14 +225,17 @@ class Population:
         self.agents: list[Consumer] = []
         self._snap: Snapshot | None = None
         self._buycott_before: np.ndarray | None = None
-        dt = calibration()["delay_tolerance"]
+        self.today = DayCounts(np.zeros(len(WENT_WITHOUT_CAUSES), np.int64), np.zeros(n_firms, np.int64))
+        dt = cal["delay_tolerance"]
         self.choice_params = ChoiceParams(
             reference_price=spec.reference_price,
             purchase_constant=spec.purchase_constant,
-            standard_delivery_days=2.0,
+            standard_delivery_days=float(cal["utility"]["standard_delivery_days"]),
             delay_penalty=float(dt["delay_penalty"]),
-            buycott_premium=self.social.buycott_premium if self.social.enabled else 0.0,
-            peer_weight=self.social.peer_purchase_weight if self.social.enabled else 0.0,
+            buycott_premium=s.buycott_premium if s.enabled else 0.0,
+            peer_weight=s.peer_purchase_weight if s.enabled else 0.0,
+            reference_ethics=spec.reference_ethics,
+            days_per_premium=float(dt["days_per_premium"]),
         )
 
     # --- set-up -----------------------------------------------------------------------------------
@@ -180,14 +247,19 @@ class Population:
     def start_issue(self, day: int, firm: int, sign: int, magnitude: float) -> None:
         """A scandal (sign -1) or virtuous act (+1) of ``firm`` becomes news on ``day``.
 
-        Awareness and "left this stand" start afresh (it is new news); a scandal ends the firm's
-        buycotts at once.
+        Awareness, sympathy and "left this stand" start afresh (it is new news); a scandal ends the
+        firm's buycotts at once. The issue draws from its own stream from now on.
         """
         self.issues.sign[firm] = sign
         self.issues.start[firm] = day
         self.issues.magnitude[firm] = magnitude
         self.aware[:, firm] = False
         self.left[:, firm] = False
+        self.sympathetic[:, firm] = False
+        key = f"issue:{self.firm_names[firm]}:{'scandal' if sign < 0 else 'virtue'}:{day}"
+        k = self._issue_names.get(key, 0)
+        self._issue_names[key] = k + 1
+        self._issue_rng[firm] = self.streams.get(key if k == 0 else f"{key}:{k}")
         if sign < 0:
             ended = np.flatnonzero(self.buycott[:, firm])
             self.buycott[ended, firm] = False
@@ -196,26 +268,35 @@ class Population:
 
     # --- the day ------------------------------------------------------------------------------------
     def begin_day(self, day: int) -> DayDraws:
-        """Draw the day's random numbers (always the same amount for the same state)."""
+        """Draw the day's random numbers (always the same amount from each stream for the same
+        state; the consumers' stream always the same amount)."""
         n, f = self.n, self.n_firms
         r = self.rng
         issue = self.social.enabled and bool((self.issues.sign != 0).any())
-
-        def per_firm() -> np.ndarray | None:
-            return r.random((n, f)) if issue else None
-
         self.draws = DayDraws(
             u_choice=r.random(n),
             u_exp=r.random(n),
             u_val=r.random(n),
             e_need=r.standard_exponential(n),
-            u_aware=per_firm(),
-            u_stand=per_firm(),
-            u_declare=per_firm(),
-            u_support=per_firm(),
+            u_aware=None,
+            u_stand=None,
+            u_declare=None,
+            u_support=None,
         )
+        if issue:
+            d = self.draws
+            d.u_aware, d.u_stand, d.u_declare, d.u_support = (np.ones((n, f)) for _ in range(4))
+            for j in np.flatnonzero(self.issues.sign != 0).tolist():
+                g = self._issue_rng[j]
+                assert g is not None
+                d.u_aware[:, j] = g.random(n)
+                d.u_stand[:, j] = g.random(n)
+                d.u_declare[:, j] = g.random(n)
+                if self.buycott[:, j].any():
+                    d.u_support[:, j] = self.streams.get(f"support:{self.firm_names[j]}").random(n)
         self.day = day
         self.posts_today = PostBuffer()
+        self.today = DayCounts(np.zeros(len(WENT_WITHOUT_CAUSES), np.int64), np.zeros(f, np.int64))
         # support purchases come from buycotters who were so at the start of the day and still are
         self._buycott_before = self.buycott.copy() if issue else None
         self._snap = self._snapshot(day) if self.per_agent else None
@@ -331,8 +412,7 @@ class Population:
         if not self.social.enabled:
             return
         if self.per_agent:
-            for a in self.agents:
-                a.social_step(public_reputation)
+            self._social_day_per_agent(day, public_reputation)
             return
         s = self.social
         d = self._draws()
@@ -345,90 +425,80 @@ class Population:
             gain = self.susceptibility[delta.row] * self.social_media[delta.row]
             np.add.at(rep, (delta.row, delta.col), gain * delta.data)
         np.clip(rep, 0.0, 1.0, out=rep)
-        media = self.issues.media_hazard(day, s)
         live = self.issues.live(day, s.issue_days)
-        leave_p = leave_probability(s.mean_boycott_days)
         for j in np.flatnonzero(self.issues.sign != 0).tolist():
-            assert d.u_aware is not None and d.u_stand is not None and d.u_declare is not None
-            sign = int(self.issues.sign[j])
+            assert d.u_aware is not None
             was_aware = self.aware[:, j].copy()
             new_aware = np.zeros(self.n, dtype=bool)
-            if live[j]:
-                got, from_media = spread(
-                    self.adj,
-                    self.degree,
-                    was_aware,
-                    float(media[j]),
-                    s.peer_awareness_rate,
-                    d.u_aware[:, j],
+            if live[j] and not was_aware.all():
+                k = substeps(s.media_rate, s.peer_awareness_rate)
+                media = self.issues.media_steps(day, s, j, k)
+                got = spread_day(
+                    self.adj, self.degree, was_aware, media, s.peer_awareness_rate, d.u_aware[:, j]
                 )
+                self._became_aware(day, j, got.who, got.from_media)
+                new_aware[got.who] = True
+            self._stand_day(day, j, bool(live[j]), was_aware, new_aware)
+
+    def _became_aware(self, day: int, j: int, got: np.ndarray, from_media: np.ndarray) -> None:
+        self.aware[got, j] = True
+        # the news itself moves the consumer's view of the firm
+        rep = self.reputation
+        rep[got, j] = np.clip(rep[got, j] + self._news_shift(j), 0.0, 1.0)
+        self.log.record(EventKind.AWARE, day, got, j, from_media)
+
+    def _social_day_per_agent(self, day: int, public_reputation: np.ndarray) -> None:
+        """The social day with the per-agent rules: word of mouth, awareness sub-step by sub-step
+        (every consumer reads the state at the start of the sub-step), then stands."""
+        s = self.social
+        d = self._draws()
+        for a in self.agents:
+            a.listen(public_reputation)
+        live = self.issues.live(day, s.issue_days)
+        for j in np.flatnonzero(self.issues.sign != 0).tolist():
+            assert d.u_aware is not None
+            was_aware = self.aware[:, j].copy()
+            new_aware = np.zeros(self.n, dtype=bool)
+            if live[j] and not was_aware.all():
+                k = substeps(s.media_rate, s.peer_awareness_rate)
+                media = self.issues.media_steps(day, s, j, k)
+                cum = np.zeros(self.n)
+                state = was_aware.copy()
+                got_all, src_all = [], []
+                for m in media:
+                    start = state.copy()
+                    tentative = start.copy()
+                    for a in self.agents:
+                        if not start[a.row] and a.aware_predict(j, start, m, 1.0 / k, cum):
+                            tentative[a.row] = True
+                    for a in self.agents:
+                        if start[a.row]:
+                            continue
+                        hit = a.aware_correct(j, start, tentative, m, 1.0 / k, cum)
+                        if hit is not None:
+                            state[a.row] = True
+                            got_all.append(a.row)
+                            src_all.append(hit)
+                got = np.array(got_all, np.int64)
+                self._became_aware(day, j, got, np.array(src_all))
                 new_aware[got] = True
-                self.aware[got, j] = True
-                # the news itself moves the consumer's view of the firm
-                rep[got, j] = np.clip(rep[got, j] + self._news_shift(j), 0.0, 1.0)
-                self.log.record(EventKind.AWARE, day, got, j, from_media)
-            self._stand_day(day, j, sign, bool(live[j]), was_aware, new_aware, leave_p)
+            for a in self.agents:
+                a.stand_step(j, bool(live[j]), bool(was_aware[a.row]), bool(new_aware[a.row]))
 
     def _news_shift(self, j: int) -> float:
         """Change of perceived reputation on learning of firm ``j``'s issue."""
         i = self.issues
         return float(i.sign[j]) * float(i.magnitude[j]) * self.social.scandal_reputation_factor
 
+    def join_chances(self, j: int, rows: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+        """For consumers ``rows`` learning of firm ``j``'s issue: the chance of joining at once and
+        of joining at once or sympathising (:func:`simulator.market.boycott.join_chances`)."""
+        return join_chances(self, j, rows)
+
     def _stand_day(
-        self,
-        day: int,
-        j: int,
-        sign: int,
-        live: bool,
-        was_aware: np.ndarray,
-        new_aware: np.ndarray,
-        leave_p: float,
+        self, day: int, j: int, live: bool, was_aware: np.ndarray, new_aware: np.ndarray
     ) -> None:
-        s = self.social
-        d = self._draws()
-        assert d.u_stand is not None and d.u_declare is not None
-        ub, ud = d.u_stand[:, j], d.u_declare[:, j]
-        # the neighbours' declared stands as of yesterday (before today's leavers drop theirs)
-        declared_then = (self.declared_boycott if sign < 0 else self.declared_buycott)[:, j].copy()
-        # leaving (boycotts and buycotts alike, live issue or not)
-        for stand, declared, kind in (
-            (self.boycott, self.declared_boycott, EventKind.BOYCOTT_LEAVE),
-            (self.buycott, self.declared_buycott, EventKind.BUYCOTT_LEAVE),
-        ):
-            members = np.flatnonzero(stand[:, j])
-            out = members[ub[members] < leave_p]
-            stand[out, j] = False
-            declared[out, j] = False
-            self.left[out, j] = True
-            if kind == EventKind.BOYCOTT_LEAVE:
-                lost = ud[out] < s.never_return_share
-                self.never[out[lost], j] = True
-                self.log.record(kind, day, out, j, lost.astype(np.float32))
-            else:
-                self.log.record(kind, day, out, j)
-        if not live:
-            return
-        stand, declared = (
-            (self.boycott, self.declared_boycott) if sign < 0 else (self.buycott, self.declared_buycott)
-        )
-        propensity = self.boycott_propensity if sign < 0 else self.buycott_propensity
-        free = ~self.boycott[:, j] & ~self.buycott[:, j] & ~self.left[:, j] & ~self.never[:, j]
-        first = np.flatnonzero(new_aware & free)
-        join_first = first[ub[first] < self.issues.join_chance(propensity[first], j, s)]
-        if declared_then.any():  # nobody has declared: no peer pressure to compute
-            later = np.flatnonzero(was_aware & free & self.social_media)
-            share = neighbour_share(self.adj, self.degree, declared_then, later)
-            hazard = s.peer_boycott_rate * self.susceptibility[later] * share
-            join_later = later[ub[later] < -np.expm1(-hazard)]
-        else:
-            join_later = np.empty(0, np.int64)
-        joined = np.concatenate([join_first, join_later])
-        stand[joined, j] = True
-        say = joined[self.social_media[joined] & (ud[joined] < self.values_posting[joined])]
-        declared[say, j] = True
-        self.log.record(EventKind.BOYCOTT_JOIN if sign < 0 else EventKind.BUYCOTT_JOIN, day, joined, j)
-        self.posts_today.add(EventKind.POST_VALUES, say, j, float(sign))
-        self.log.record(EventKind.POST_VALUES, day, say, j, float(sign))
+        stand_day(self, day, j, live, was_aware, new_aware)
 
     # --- support purchases and shopping ----------------------------------------------------------
     def support_day(self, day: int, offers: Offers) -> tuple[np.ndarray, np.ndarray]:
@@ -452,7 +522,7 @@ class Population:
             if k < 0:
                 continue
             cand = np.flatnonzero(self.buycott[:, j] & self._continuing(j))
-            strength = self.wtp_values[cand] * (self.value_weights[cand] @ offers.ethics[k])
+            strength = self.support_strength(cand, offers.ethics[k])
             buy = cand[
                 (strength >= self.social.support_threshold)
                 & (d.u_support[cand, j] < self.support_rate[cand])
@@ -464,6 +534,12 @@ class Population:
             e = np.empty(0, np.int64)
             return e, e
         return np.concatenate(who_parts), np.concatenate(offer_parts)
+
+    def support_strength(self, who: np.ndarray, ethics: np.ndarray) -> np.ndarray:
+        """What consumers ``who`` would pay for the values of a firm of profile ``ethics``
+        (share of price): the premium that makes them support it or show their values."""
+        align = firm_alignment(self.value_weights[who], ethics, self.choice_params.reference_ethics)
+        return self.wtp_values[who] * align[:, 0]
 
     def _continuing(self, j: int) -> np.ndarray:
         """Buycotters of firm ``j`` at the start of today (joiners start supporting tomorrow)."""
@@ -497,13 +573,19 @@ class Population:
             loyal_firm=np.where(self.last_satisfied[who], self.last_firm[who], -1),
             peer_share=peer,
             buycott=self.buycott[who] if on else None,
-            excluded=(self.boycott[who] | self.never[who]) if on else None,
+            excluded=(self.strict[who] | self.never[who]) if on else None,
+            taste=self.taste[who],
         )
+
+    def tolerance_toward(self, who: np.ndarray, ethics: np.ndarray) -> np.ndarray:
+        """Delay tolerance (extra days) of consumers ``who`` toward a firm of profile ``ethics``."""
+        p = self.choice_params
+        align = firm_alignment(self.value_weights[who], ethics, p.reference_ethics)[:, 0]
+        return tolerance_for(p, self.delay_tolerance[who], self.wtp_values[who], align)
 
     def choose(self, who: np.ndarray, u: np.ndarray, offers: Offers) -> np.ndarray:
         """Vectorized choice (offer index, -1 none) for consumers ``who`` with uniforms ``u``."""
-        v = choice_utilities(offers, self.choice_params, self.chooser(who))
-        return choose(probabilities(v), u)
+        return choose_offers(offers, self.choice_params, self.chooser(who), u)
 
     def shop(self, day: int, offers: Offers) -> tuple[np.ndarray, np.ndarray]:
         """Today's shoppers choose: (consumers, offer index or -1); their state is updated."""
@@ -511,12 +593,23 @@ class Population:
         if self.per_agent:
             choice = np.array([self.agents[i].shop_step(offers) for i in who.tolist()], np.int64)
             return who, choice
-        choice = self.choose(who, self._draws().u_choice[who], offers)
-        self.after_choice(day, who, choice, offers)
+        u = self._draws().u_choice[who]
+        choice, cause, lost_rows, lost_firm = shop_day(offers, self.choice_params, self.chooser(who), u)
+        self.after_choice(day, who, choice, offers, cause, who[lost_rows], lost_firm)
         return who, choice
 
-    def after_choice(self, day: int, who: np.ndarray, choice: np.ndarray, offers: Offers) -> None:
-        """Buyers wait for delivery and may show their values; the others look again later."""
+    def after_choice(
+        self,
+        day: int,
+        who: np.ndarray,
+        choice: np.ndarray,
+        offers: Offers,
+        cause: np.ndarray,
+        lost_who: np.ndarray,
+        lost_firm: np.ndarray,
+    ) -> None:
+        """Buyers wait for delivery and may show their values; the others look again later; why
+        the others went without and the sales lost to quotes are counted."""
         d = self._draws()
         bought = choice >= 0
         buyers = who[bought]
@@ -529,12 +622,17 @@ class Population:
         self.recent_until[buyers] = day + self.social.recent_days
         self.log.record(EventKind.PURCHASE, day, buyers, firm, offers.price[k])
         skip = who[~bought]
-        self.log.record(EventKind.WENT_WITHOUT, day, skip, -1)
+        why = cause[~bought]
+        self.log.record(EventKind.WENT_WITHOUT, day, skip, -1, why.astype(np.float32))
+        self.today.went_without += np.bincount(why, minlength=len(WENT_WITHOUT_CAUSES))
+        quote = np.zeros(self.n_firms)
+        quote[offers.firm] = offers.quoted_days  # one quote per firm
+        self.log.record(EventKind.LOST_TO_QUOTE, day, lost_who, lost_firm, quote[lost_firm])
+        np.add.at(self.today.lost_to_quote, lost_firm, 1)
         self.next_need[skip] = day + d.e_need[skip] * float(self.spec.retry_days)
         if self.social.enabled and len(buyers):
-            strength = self.wtp_values[buyers] * np.einsum(
-                "ij,ij->i", self.value_weights[buyers], offers.ethics[k]
-            )
+            score = np.einsum("ij,ij->i", self.value_weights[buyers], offers.ethics[k])
+            strength = self.wtp_values[buyers] * alignment(score, self.choice_params.reference_ethics)
             say = (
                 self.social_media[buyers]
                 & (strength >= self.social.support_threshold)

@@ -66,7 +66,13 @@ def read_edge_list(path: str | Path, n: int) -> sp.csr_matrix:
         ScenarioError: the file is missing, a line is not two integers, or a row is out of range
             (the message names the file and the line).
     """
+    from simulator.paths import check_input_file
+    from simulator.resources import EDGE_LIST_BYTES_PER_FILE_BYTE, max_input_bytes
+
     p = Path(path)
+    problem = check_input_file(p, max_input_bytes(EDGE_LIST_BYTES_PER_FILE_BYTE))
+    if problem:  # /dev/zero or a 50 GB file would otherwise be read until memory runs out
+        raise ScenarioError(str(p), [("", f"edge list: {problem}")])
     try:
         lines = p.read_text().splitlines()
     except (OSError, UnicodeDecodeError) as e:
@@ -123,6 +129,12 @@ def neighbour_share(
         rows: compute only these consumers' shares (default: everyone).
     """
     x = flags.astype(np.float64)
+    n = adj.shape[0]
+    if n > 1 and adj.nnz == n * (n - 1):
+        # a complete graph: everyone's neighbours are everyone else (O(n), not O(n^2))
+        total = x.sum(axis=0)
+        own = x if rows is None else x[rows]
+        return (total - own) * (1.0 / (n - 1))
     if rows is not None and len(rows) * 8 < adj.shape[0]:
         counts = np.asarray(adj[rows] @ x)  # few rows: copy just those
         deg = degree[rows]

@@ -12,7 +12,9 @@ from __future__ import annotations
 
 from typing import Annotated, Any, Literal
 
-from pydantic import BaseModel, ConfigDict, Field, model_validator
+from pydantic import BaseModel, Field, model_validator
+
+from simulator.schema import StrictModel
 
 DecisionMode = Literal["rules", "data", "ai", "cobot"]
 """Who decides: ``rules`` (fixed rules of thumb), ``data`` (statistical forecast and a target
@@ -27,16 +29,16 @@ SignalKind = Literal[
     "post_positive",
     "post_negative",
     "post_values",
-    "boycott_join",
-    "boycott_leave",
     "support_purchase",
-    "buycott_join",
+    "boycott_announce",
+    "buycott_announce",
 ]
-"""Consumer event kinds a firm can see (lower-case names of the event log's kinds)."""
+"""Consumer event kinds a firm can see (lower-case names of the event log's public kinds and of its
+own order desk's)."""
 
 
-class _Params(BaseModel):
-    model_config = ConfigDict(extra="forbid", frozen=True)
+class _Params(StrictModel):
+    """Frozen, unknown keys rejected, finite numbers of bounded size (:mod:`simulator.schema`)."""
 
 
 Cards = Annotated[int, Field(ge=1, le=100_000)]
@@ -232,9 +234,10 @@ def _decision_uses(p: _DecisionParams) -> dict[str, str]:
 
 
 def _default_signals() -> dict[SignalKind, float]:
-    # A join today is a customer lost for weeks: about -1/30 a day for each of the ~7 to 14 days'
-    # joins a window holds, so -0.25 per daily join; buycotts mirror it. Assumptions, not estimates.
-    return {"purchase": 1.0, "boycott_join": -0.25, "buycott_join": 0.25}
+    # The prior of the sensing regression (simulator.policies.sensing.fit_weights): an announced
+    # boycott stands for about two silent ones (values posting ~0.3 x social media ~0.75 of joiners
+    # announce), each a customer lost for weeks; buycotts mirror it. Assumptions, not estimates.
+    return {"purchase": 1.0, "boycott_announce": -0.5, "buycott_announce": 0.5}
 
 
 class DemandCentricParams(_DecisionParams):
@@ -279,7 +282,9 @@ class DemandCentricParams(_DecisionParams):
     signals: dict[SignalKind, Annotated[float, Field(ge=-100.0, le=100.0)]] = Field(
         default_factory=_default_signals
     )
-    """Sensed daily demand = sum over kinds of weight * mean daily count of that kind for the firm."""
+    """Prior weights of the sensed daily demand (intercept + sum over kinds of weight x mean daily
+    count of that kind for the firm); the policy estimates the weights from the data it has seen
+    (:func:`simulator.policies.sensing.fit_weights`)."""
     sop_days: Annotated[int, Field(ge=0, le=365)] = 30
     """Days between S&OP reviews that reset capacity; 0: capacity stays as built."""
     min_shifts: Annotated[int, Field(ge=1, le=3)] = 1

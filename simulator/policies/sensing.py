@@ -1,17 +1,23 @@
 """Demand sensing: what a firm can learn about tomorrow's demand from what it can see today.
 
 Picture a demand planner with two screens: the firm's own order desk (every order and support
-purchase placed with it, every cancellation) and a social-listening dashboard (public posts about
-any firm, boycotts and buycotts announced). She cannot see inside consumers' heads, their needs, value
-weights or patience. A :class:`MarketFeed` is that pair of screens over the consumer event log: it
-answers daily counts of public kinds for any firm, and of private kinds (orders, waits, cancellations,
-deliveries, support purchases) for its own firm only. A policy gets a feed and nothing else from the
-market, so demand sensing cannot touch the population even by mistake.
+purchase placed with it, every wait, delivery and cancellation) and a social-listening dashboard
+(public posts about any firm, boycotts and buycotts announced in public). She cannot see inside
+consumers' heads: who decided privately to boycott or favour a firm, who heard of a scandal, who
+went without. A :class:`MarketFeed` is that pair of screens over the consumer event log: it answers
+daily counts of public kinds for any firm and of the order desk's kinds for its own firm only, and
+refuses every private kind. A policy gets a feed and nothing else from the market, so demand sensing
+cannot touch the population even by mistake.
 
-The sensed daily demand is a linear read of the last ``sensing_days`` days:
-``sum over kinds k of weight_k * mean daily count of k``, with the standard deviation of the daily
-weighted sum as its spread. With the default weights (purchases 1, boycott joins -0.25, buycott
-joins 0.25) a boycott wave lowers the forecast at once, before it shows in a month of sales.
+The sensed daily demand is a linear read of the last ``days`` days,
+``intercept + sum over kinds k of weight_k x mean daily count of k``, whose weights are estimated
+from the data the firm has seen (:func:`fit_weights`): a ridge regression of the mean daily orders of
+the following ``days`` days on the signals' means over the preceding ``days`` days, over every day of
+the history whose following days are known, shrunk toward the configured weights (the prior, worth
+``PRIOR_DAYS`` days of data). Until the firm has seen one such day the prior weights are used as they
+are. With the default prior (purchases 1, announced boycotts -0.5, announced buycotts 0.5) a public
+boycott wave lowers the forecast at once; the regression then learns how much each announcement
+really moves the firm's orders.
 """
 
 from __future__ import annotations
@@ -26,8 +32,9 @@ from simulator.policies.forecasting import Forecast
 if TYPE_CHECKING:
     from simulator.firms.firm import Firm
 
-# Kind codes of the consumer event log (simulator.market.eventlog.EventKind), by lower-case name.
-# Kept here as data so that policies depend on the log's format, not on the market's code.
+# Kind codes of the consumer event log (simulator.market.eventlog.EventKind), by lower-case name,
+# and who may see them (EventKind.visibility). Kept here as data so that policies depend on the log's
+# format, not on the market's code; a test holds the two together.
 KIND_CODES: dict[str, int] = {
     "purchase": 0,
     "wait": 1,
@@ -36,14 +43,28 @@ KIND_CODES: dict[str, int] = {
     "post_positive": 4,
     "post_negative": 5,
     "post_values": 6,
-    "boycott_join": 7,
-    "boycott_leave": 8,
     "support_purchase": 9,
-    "buycott_join": 10,
-    "aware": 11,
+    "boycott_announce": 14,
+    "buycott_announce": 15,
 }
-PRIVATE_KINDS = frozenset({"purchase", "wait", "cancel", "delivery", "support_purchase"})
+OWN_KINDS = frozenset({"purchase", "wait", "cancel", "delivery", "support_purchase"})
 """Kinds only the firm that took the order sees (its own order desk)."""
+PUBLIC_KINDS = frozenset(KIND_CODES) - OWN_KINDS
+"""Kinds anyone sees: posts and announced boycotts and buycotts."""
+PRIVATE_KINDS = frozenset(
+    {
+        "boycott_join",
+        "boycott_leave",
+        "buycott_join",
+        "buycott_leave",
+        "aware",
+        "went_without",
+        "lost_to_quote",
+    }
+)
+"""Kinds no firm sees: decisions and knowledge inside consumers' heads, the model's counterfactuals."""
+PRIOR_DAYS = 30.0
+"""Weight of the configured signal weights in the regression, in days of data (assumption)."""
 
 
 class CountSource(Protocol):
@@ -76,9 +97,11 @@ class MarketFeed:
 
     def counts(self, kind: str, first_day: int, last_day: int, firm: int | None = None) -> np.ndarray:
         who = self.firm if firm is None else firm
+        if kind in PRIVATE_KINDS:
+            raise PermissionError(f"{kind!r} events are private: no firm can see them")
         if kind not in KIND_CODES:
             raise ValueError(f"unknown event kind {kind!r}")
-        if kind in PRIVATE_KINDS and who != self.firm:
+        if kind in OWN_KINDS and who != self.firm:
             raise PermissionError(f"firm {self.firm} cannot see {kind!r} events of firm {who}")
         return np.asarray(self._log.daily_counts(KIND_CODES[kind], who, first_day, last_day))
 
@@ -93,6 +116,8 @@ class OwnOrdersFeed:
         self._firm = firm
 
     def counts(self, kind: str, first_day: int, last_day: int, firm: int | None = None) -> np.ndarray:
+        if kind in PRIVATE_KINDS:
+            raise PermissionError(f"{kind!r} events are private: no firm can see them")
         if kind not in KIND_CODES:
             raise ValueError(f"unknown event kind {kind!r}")
         n = max(last_day - first_day + 1, 0)
@@ -111,15 +136,57 @@ class OwnOrdersFeed:
         return np.bincount(days - first_day, minlength=n).astype(np.int64)
 
 
+def _window_means(x: np.ndarray, days: int) -> np.ndarray:
+    """Mean of ``x`` over the ``days`` entries ending at each index (fewer at the start)."""
+    c = np.concatenate([[0.0], np.cumsum(x, dtype=float)])
+    i = np.arange(1, len(x) + 1)
+    lo = np.maximum(i - days, 0)
+    return (c[i] - c[lo]) / (i - lo)
+
+
+def fit_weights(
+    series: Mapping[str, np.ndarray], days: int, prior: Mapping[str, float]
+) -> tuple[float, dict[str, float], int]:
+    """Estimate the sensing weights from daily series of the signals (index 0 = first day).
+
+    Regresses the mean daily purchases of the ``days`` days after each day on the signals' means over
+    the ``days`` days up to it (with an intercept), by ridge regression toward ``prior`` (intercept
+    prior 0) with a strength of :data:`PRIOR_DAYS` days of data, scaled by each signal's mean square.
+
+    Returns:
+        (intercept, weights by kind, number of days the fit used; 0: the prior as it is).
+    """
+    kinds = [k for k in prior]
+    y_daily = np.asarray(series["purchase"], dtype=float)
+    t = len(y_daily)
+    rows = t - days  # days s with s + days <= t - 1 (the following window fully seen)
+    if rows < 1:
+        return 0.0, dict(prior), 0
+    x = np.column_stack([_window_means(np.asarray(series[k], dtype=float), days) for k in kinds])
+    future = _window_means(y_daily, days)  # mean over the window ending at each day
+    xs = np.column_stack([np.ones(t), x])[:rows]
+    ys = future[days : days + rows]
+    b0 = np.array([0.0, *(prior[k] for k in kinds)])
+    scale = np.maximum((xs**2).mean(axis=0), 1e-9)
+    a = np.diag(PRIOR_DAYS * scale)
+    beta = np.linalg.solve(xs.T @ xs + a, xs.T @ ys + a @ b0)
+    return float(beta[0]), dict(zip(kinds, beta[1:].tolist(), strict=True)), rows
+
+
 def sensed_demand(feed: Feed, day: int, days: int, weights: Mapping[str, float]) -> Forecast:
-    """Daily demand sensed from the last ``days`` days up to and including ``day``."""
+    """Daily demand sensed from the last ``days`` days up to and including ``day``, with weights
+    estimated from everything the feed shows since day 0 (``weights`` is the prior)."""
+    prior = {k: float(w) for k, w in weights.items() if w or k == "purchase"}
+    prior.setdefault("purchase", 0.0)
+    series = {k: feed.counts(k, 0, day).astype(float) for k in prior}
+    intercept, fitted, used = fit_weights(series, days, prior)
     first = max(day - days + 1, 0)  # before day 0 there was no market, not a market of zero
-    total = np.zeros(day - first + 1, dtype=float)
-    for kind, w in weights.items():
-        if w:
-            total += w * feed.counts(kind, first, day)
+    total = np.full(day - first + 1, intercept)
+    for kind, w in fitted.items():
+        total += w * series[kind][first:]
     total = np.maximum(total, 0.0)  # demand is never negative, whatever the signals say
     sd = float(total.std(ddof=1)) if len(total) > 1 else 0.0
-    parts = ", ".join(f"{w:g} x {k}" for k, w in weights.items() if w)
+    parts = ", ".join(f"{w:.3g} x {k}" for k, w in fitted.items() if w)
+    how = f"fitted on {used} days" if used else "prior weights"
     mean = float(total.mean()) if len(total) else 0.0
-    return Forecast(mean, sd, f"sensed over {len(total)} days ({parts})")
+    return Forecast(mean, sd, f"sensed over {len(total)} days ({parts}; {how})")

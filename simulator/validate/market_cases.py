@@ -4,9 +4,10 @@ Each case is a scenario run by :func:`simulator.experiments.run.run_once` (what 
 runs); what it measures is read off the run's daily tables.
 
 - **logit**: three firms whose offers differ only in quality and reputation, consumers who ignore
-  values and have no loyalty, no social effects, equal prices and quotes. A consumer who buys then
-  chooses firm j with the multinomial logit probability over q_j + r_j, the same for everyone
-  whatever their price sensitivity (McFadden 1974): the firms' shares of all purchases.
+  values, have no brand taste or loyalty, see no social effects and always buy, equal prices and
+  quotes. A consumer of logit scale beta chooses firm j with the logit probability over beta x
+  (the firm's worth in price units); the firms' shares of all purchases are its average over the
+  calibrated lognormal spread of beta (McFadden 1974; Train 2009).
 - **bass**: a scandal at day 0 on a complete graph with a constant media hazard p and a peer
   hazard q: the aware share after t days against the Bass curve (Bass 1969) when the model
   integrates awareness within the day, or against its own documented daily rule otherwise
@@ -24,21 +25,52 @@ from simulator.scenario import GENERATIONS, parse_scenario
 from simulator.validate import theory
 from simulator.validate.cases import Case, Quantity, Size, bound
 
-LOGIT_FIRMS = (("Alpha", 0.9, 0.9), ("Beta", 0.6, 0.6), ("Gamma", 0.5, 0.5))
-"""(name, quality, reputation): utilities 1.8, 1.2, 1.0 above a common term, differences 0.6, 0, -0.2
-(the logit example of ANCHORS.md)."""
+LOGIT_UTILITY = (0.6, 0.0, -0.2)
+"""The logit example of ANCHORS.md: the firms' utilities at the median logit scale, relative to the
+second's."""
+
+
+def _logit_calibration() -> tuple[float, float, float, float]:
+    """(median logit scale, its log-sd, quality weight, reputation weight) of the consumers, from the
+    calibration file the model reads (``simulator/data/generations.toml``)."""
+    from simulator.market.generations import calibration
+
+    cal = calibration()
+    medians = set(cal["price_sensitivity"]["median"].values())
+    if len(medians) != 1:
+        raise ValueError("the logit case needs one median price sensitivity for every generation")
+    util = cal["utility"]
+    return (
+        float(medians.pop()),
+        float(cal["price_sensitivity"]["log_sd"]),
+        float(util["quality"]),
+        float(util["reputation"]),
+    )
+
+
+def _logit_firms() -> list[tuple[str, float]]:
+    """(name, quality = reputation) of three firms whose utilities at the median scale differ by
+    :data:`LOGIT_UTILITY`."""
+    beta, _, wq, wr = _logit_calibration()
+    return [
+        (name, 0.5 + v / (beta * (wq + wr)))
+        for name, v in zip(("Alpha", "Beta", "Gamma"), LOGIT_UTILITY, strict=True)
+    ]
 
 
 def _logit_build(size: Size) -> dict[str, Any]:
     return {
         "name": "validate-logit",
-        "description": "Three push firms equal but for quality and reputation; consumers who ignore "
-        "values (value_intensity 0), feel no loyalty, see no posts: the choice among the firms is a "
-        "plain multinomial logit over quality + reputation.",
+        "description": "Three push firms equal but for quality and reputation, at the reference price; "
+        "consumers who ignore values (value_intensity 0), have no brand taste and no loyalty, see no "
+        "posts, and always buy (purchase_constant 20): the choice among the firms is a logit mixed "
+        "over the calibrated spread of price sensitivity.",
         "run": {"days": size.days, "warmup_days": size.warmup, "seed": 1},
         "population": {
             "size": 5000,
             "value_intensity": 0.0,
+            "brand_taste_sd": 0.0,
+            "purchase_constant": 20.0,
             "traits": {g: {"loyalty": 0.0} for g in GENERATIONS},
         },
         "network": {"kind": "none"},
@@ -46,12 +78,13 @@ def _logit_build(size: Size) -> dict[str, Any]:
         "firms": [
             {
                 "name": name,
-                "quality": q,
-                "reputation": r,
+                "price": 100.0,
+                "quality": round(q, 6),
+                "reputation": round(q, 6),
                 "factory": {"initial_stock": 100_000},
                 "policy": {"name": "supplier_centric", "min_lot": 100},
             }
-            for name, q, r in LOGIT_FIRMS
+            for name, q in _logit_firms()
         ],
     }
 
@@ -62,34 +95,49 @@ def _measure_logit(case: Case, size: Size, seed: np.random.SeedSequence) -> dict
     ts = ts[ts["day"] >= size.warmup]
     by_firm = ts.groupby("firm")["orders"].sum()
     total = float(by_firm.sum())
-    return {f"share_{name}": float(by_firm[name]) / total for name, _, _ in LOGIT_FIRMS}
+    return {f"share_{name}": float(by_firm[name]) / total for name, _ in _logit_firms()}
 
 
 def logit_case(size: Size, quick: bool) -> Case:
-    """The multinomial logit among the firms, through the market model."""
-    v = [q + r for _, q, r in LOGIT_FIRMS]
-    shares = theory.logit_shares(np.asarray(v) - v[1])[1:]
-    shares = shares / shares.sum()  # among those who buy
+    """The (mixed) multinomial logit among the firms, through the market model."""
+
+    def solved() -> dict[str, Quantity]:
+        beta, log_sd, wq, wr = _logit_calibration()
+        firms = _logit_firms()
+        money = [(wq + wr) * (q - 0.5) for _, q in firms]
+        shares = theory.mixed_logit_shares(money, beta, log_sd)
+        return {
+            f"share_{name}": Quantity(float(p), bound("share", quick), f"{name}'s share of purchases")
+            for (name, _), p in zip(firms, shares, strict=True)
+        }
+
+    beta, log_sd, wq, wr = _logit_calibration()
     return Case(
         name="logit",
-        title="Multinomial logit: the firms' shares of purchases, utilities differing by 0.6, 0, -0.2",
-        source="McFadden (1974); Train (2009) Discrete Choice Methods ch. 3; ANCHORS.md",
+        title="Logit mixed over the spread of price sensitivity: the firms' shares of purchases",
+        source="McFadden (1974); Train (2009) Discrete Choice Methods ch. 3 and 6; ANCHORS.md",
         params={
-            "firms": [{"name": n, "quality": q, "reputation": r} for n, q, r in LOGIT_FIRMS],
-            "utility_differences": [round(x - v[1], 6) for x in v],
+            "utility_at_median_scale": list(LOGIT_UTILITY),
+            "beta_median": beta,
+            "beta_log_sd": log_sd,
+            "quality_weight": wq,
+            "reputation_weight": wr,
+            "firms": [
+                {"name": n, "quality": round(q, 6), "reputation": round(q, 6)} for n, q in _logit_firms()
+            ],
         },
-        theory_of=lambda: {
-            f"share_{name}": Quantity(float(p), bound("share", quick), f"{name}'s share of purchases")
-            for (name, _, _), p in zip(LOGIT_FIRMS, shares, strict=True)
-        },
+        theory_of=solved,
         size=size,
         build=_logit_build,
         measure=_measure_logit,
         quick=quick,
-        note="In this model's utility (simulator.market.choice) quality and perceived reputation "
-        "enter with weight 1 outside the price bracket, so with values switched off, loyalty 0, no "
-        "social effects, equal prices and quotes, every consumer's choice among the firms is the "
-        "same logit whatever their price sensitivity.",
+        note="In the model's utility (simulator.market.choice) quality and perceived reputation are "
+        "worth (their weight) x (level - 1/2) in price units, times the consumer's logit scale "
+        "beta = median x exp(log_sd Z). With values, brand taste, loyalty and social effects off, "
+        "equal prices and quotes, and everyone buying, a consumer of scale beta chooses firm j with "
+        "the logit probability exp(beta m_j) / sum_k exp(beta m_k), and the firms' shares are its "
+        "average over beta (Gauss-Hermite quadrature): at the median scale alone they would be "
+        "those of the anchor example, 0.5005, 0.2747, 0.2249.",
     )
 
 

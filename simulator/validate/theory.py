@@ -310,3 +310,22 @@ def bass_daily(days: int, p: float, q: float, n: int) -> np.ndarray:
         f = f + (1.0 - f) * -math.expm1(-(p + q * f * n / (n - 1)))
         out[d] = f
     return out
+
+
+def mixed_logit_shares(
+    money: Sequence[float] | np.ndarray, beta_median: float, log_sd: float, nodes: int = 80
+) -> np.ndarray:
+    """Choice shares among options worth ``money`` (price units) to consumers whose logit scale is
+    lognormal, beta = beta_median x exp(log_sd Z), and who always choose one of them:
+    E_Z[exp(beta m_j) / sum_k exp(beta m_k)], by Gauss-Hermite quadrature with ``nodes`` nodes
+    (Train 2009, ch. 6: a mixture of logits is the average of the logits, not the logit at the
+    average)."""
+    m = np.asarray(money, dtype=float)
+    x, w = np.polynomial.hermite_e.hermegauss(nodes)  # weight exp(-x^2 / 2)
+    w = w / w.sum()
+    beta = beta_median * np.exp(log_sd * x)
+    u = beta[:, None] * m[None, :]
+    u -= u.max(axis=1, keepdims=True)
+    p = np.exp(u)
+    p /= p.sum(axis=1, keepdims=True)
+    return (w[:, None] * p).sum(axis=0)
