@@ -52,7 +52,8 @@ bench-large: $(BENCH_STAMP)
 	$(PY) -m benchmarks.run_bench --large
 
 # A small sweep over the strength of value-driven buying, push vs pull-ethical, with its report and
-# tipping point (about half a minute on 2 cores); the folder name is printed at the end.
+# tipping point: 11 points x 2 policies x 8 replications = 176 runs of 150 days
+# (measured: 7 min 38 s on a busy 2-core machine); the folder and the answer are printed at the end.
 sweep-demo: $(STAMP)
 	$(VENV)/bin/marketsim sweep sweeps/value_share_demo.toml --out results/sweep-demo-$$(date +%Y%m%dT%H%M%S)
 

@@ -1,21 +1,24 @@
 """Demand for one firm without a market: a firm's order history from a file, or generated.
 
-Picture the sales office's export: one line per customer order with its date (or day number), the
-variant and the quantity, perhaps how long the customer would wait. :func:`load_demand_csv` reads
-such a file and checks every row, naming the row of the first problems it finds. The generators give
-the textbook demand processes a planner tests a policy against: i.i.d. normal, Poisson, AR(1) and
-seasonal; each takes its ``rng`` and returns units per day.
+Picture the sales office's export: one line per customer order with its date (or day number, or
+time stamp), the variant and the quantity, perhaps how long the customer would wait.
+:func:`load_demand_csv` reads such a file, whatever its separator, and checks every row, naming the
+row of the first problems it finds. The generators give the textbook demand processes a planner
+tests a policy against: i.i.d. normal, Poisson, AR(1) and seasonal; each takes its ``rng`` and
+returns units per day, which :func:`daily_table` books as one order a day and :func:`unit_orders` as
+one order per unit, at the day's start or at random times within it (continuous arrivals).
 
-A demand table is tidy: one row per order with ``day`` (int, from 0), ``variant`` (int index into
-the firm's variants), ``quantity`` (int > 0 units; zero rows are dropped) and ``patience_days``
-(float, infinite when absent).
+A demand table is tidy: one row per order with ``day`` (int, from 0), ``time`` (float days, in
+``[day, day + 1)``: when within the day the order comes), ``variant`` (int index into the firm's
+variants), ``quantity`` (int > 0 units; zero rows are dropped) and ``patience_days`` (float,
+infinite when absent), sorted by time.
 """
 
 from __future__ import annotations
 
 import csv
 import math
-from datetime import date
+from datetime import datetime, timedelta
 from pathlib import Path
 from typing import Literal
 
@@ -41,12 +44,45 @@ def _to_int(text: str) -> int:
     return int(value)
 
 
+def _number(text: str, decimal_comma: bool) -> float:
+    if decimal_comma:
+        text = text.replace(",", ".")
+    return float(text)
+
+
+def sniff_delimiter(text: str) -> str:
+    """The field separator of a CSV text: ``,``, ``;``, tab or ``|`` (a spreadsheet in a country
+    that writes decimal commas exports ``;``), guessed from the first lines; ``,`` when unsure."""
+    sample = "\n".join(text.splitlines()[:20])
+    try:
+        return csv.Sniffer().sniff(sample, delimiters=",;\t|").delimiter
+    except csv.Error:
+        return ","
+
+
+def _when(text: str) -> datetime:
+    """A date (YYYY-MM-DD) or a date and time (YYYY-MM-DD HH:MM[:SS], ``T`` allowed)."""
+    value = datetime.fromisoformat(text)
+    if value.tzinfo is not None:
+        value = value.replace(tzinfo=None)  # a file in one zone: its wall-clock times are the times
+    return value
+
+
+TIME_COLUMNS = ("date", "timestamp", "day")
+"""Columns that say when an order came, in order of preference; a file has exactly one of them."""
+
+
 def load_demand_csv(path: str | Path, variants: tuple[str, ...] | None = ("standard",)) -> pd.DataFrame:
     """Read and check a demand file (see the module docstring); raise :class:`DemandError`.
 
-    Columns: ``date`` (YYYY-MM-DD) or ``day`` (integer >= 0), ``quantity`` (integer >= 0), optional
-    ``variant`` (a name from ``variants`` or its index; default the first) and ``patience_days``
-    (>= 0). Rows are numbered as lines in the file, the header being row 1.
+    The separator is sniffed (``,``, ``;``, tab or ``|``); with ``;``, tab or ``|`` numbers may
+    use a decimal comma. Columns: when the order came, as ``date`` or ``timestamp`` (YYYY-MM-DD,
+    or with a time of day: YYYY-MM-DD HH:MM[:SS]; day 0 is the first date's midnight) or ``day``
+    (a number of days >= 0; a fraction is a time within the day, 2.25 is 6 a.m. on day 2);
+    ``quantity`` (integer >= 0); optional ``variant`` (a name from ``variants`` or its index;
+    default the first) and ``patience_days`` (>= 0). Rows are numbered as lines in the file, the
+    header being row 1. ``variants`` None accepts any variant name (``marketsim check`` of a file
+    without its firm).
     """
     from simulator.paths import check_input_file
     from simulator.resources import DEMAND_BYTES_PER_FILE_BYTE, max_input_bytes
@@ -65,30 +101,45 @@ def load_demand_csv(path: str | Path, variants: tuple[str, ...] | None = ("stand
         raise DemandError(source, [("", "is a directory, not a file")]) from None
     except (OSError, UnicodeDecodeError) as err:
         raise DemandError(source, [("", f"cannot read: {err}")]) from None
-    reader = csv.reader(text.splitlines())
+    delimiter = sniff_delimiter(text)
+    decimal_comma = delimiter != ","
+    reader = csv.reader(text.splitlines(), delimiter=delimiter)
     header = [h.strip().lower() for h in next(reader, [])]
     if not header or header == [""]:
         raise DemandError(
             source, [("row 1", "empty file: expected a header with date or day, quantity")]
         )
+    given_times = [c for c in TIME_COLUMNS if c in header]
     missing = [c for c in ("quantity",) if c not in header]
-    if "date" not in header and "day" not in header:
+    if not given_times:
         missing.insert(0, "date or day")
     if missing:
         raise DemandError(source, [("row 1", f"missing column {' and '.join(missing)}")])
     repeated = sorted({h for h in header if header.count(h) > 1})
     if repeated:
         raise DemandError(source, [("row 1", f"column {repeated[0]!r} appears more than once")])
-    known = {"date", "day", "quantity", "variant", "patience_days"}
+    if len(given_times) > 1:
+        raise DemandError(
+            source, [("row 1", f"give one of the columns {' and '.join(given_times)}, not both")]
+        )
+    known = {*TIME_COLUMNS, "quantity", "variant", "patience_days"}
     unknown = [h for h in header if h not in known]
     if unknown:
-        raise DemandError(source, [("row 1", f"unknown column {unknown[0]!r} (known: {sorted(known)})")])
+        raise DemandError(
+            source,
+            [
+                (
+                    "row 1",
+                    f"unknown column {unknown[0]!r} (known: {sorted(known)}; separator read as "
+                    f"{delimiter!r})",
+                )
+            ],
+        )
     col = {h: i for i, h in enumerate(header)}
-    time_col = "date" if "date" in col else "day"
-    # variants None: any name is accepted (``marketsim check`` of a file without its firm)
+    time_col = given_times[0]
     names = {v: i for i, v in enumerate(variants or ())}
-    days: list[int] = []
-    dates: list[date] = []
+    times: list[float] = []
+    stamps: list[datetime] = []
     out_variant: list[int] = []
     quantity: list[int] = []
     patience: list[float] = []
@@ -108,19 +159,25 @@ def load_demand_csv(path: str | Path, variants: tuple[str, ...] | None = ("stand
             problems.append((f"row {n}.{bad}", "missing value"))
             continue
         try:
-            if time_col == "date":
-                dates.append(date.fromisoformat(cell["date"]))
+            if time_col == "day":
+                t = _number(cell["day"], decimal_comma)
+                if not math.isfinite(t):
+                    raise ValueError
+                if t < 0:
+                    problems.append((f"row {n}.day", f"must be >= 0, got {cell['day']}"))
+                    continue
+                if t >= MAX_DAYS + 1:
+                    problems.append((f"row {n}.day", f"must be at most {MAX_DAYS:,}, got {t:,g}"))
+                    continue
+                times.append(t)
             else:
-                d = _to_int(cell["day"])
-                if d < 0:
-                    problems.append((f"row {n}.day", f"must be >= 0, got {d}"))
-                    continue
-                if d > MAX_DAYS:
-                    problems.append((f"row {n}.day", f"must be at most {MAX_DAYS:,}, got {d:,}"))
-                    continue
-                days.append(d)
+                stamps.append(_when(cell[time_col]))
         except ValueError:
-            what = "a date (YYYY-MM-DD)" if time_col == "date" else "a whole number of days"
+            what = (
+                "a number of days"
+                if time_col == "day"
+                else "a date (YYYY-MM-DD) or a date and time (YYYY-MM-DD HH:MM)"
+            )
             problems.append((f"row {n}.{time_col}", f"{cell[time_col]!r} is not {what}"))
             continue
         try:
@@ -151,7 +208,7 @@ def load_demand_csv(path: str | Path, variants: tuple[str, ...] | None = ("stand
         pat = math.inf
         if cell.get("patience_days"):
             try:
-                pat = float(cell["patience_days"])
+                pat = _number(cell["patience_days"], decimal_comma)
             except ValueError:
                 pat = -1.0
             if not 0 <= pat <= MAX_MAGNITUDE:  # a finite number (leave it out for no limit)
@@ -166,19 +223,48 @@ def load_demand_csv(path: str | Path, variants: tuple[str, ...] | None = ("stand
         raise DemandError(source, problems)
     if not quantity:
         raise DemandError(source, [("", "no demand rows after the header")])
-    if time_col == "date":
-        first = min(dates)
-        days = [(d - first).days for d in dates]
+    if time_col != "day":
+        first = datetime.combine(min(stamps).date(), datetime.min.time())
+        times = [(s - first) / timedelta(days=1) for s in stamps]
+        if max(times) >= MAX_DAYS + 1:
+            last = max(stamps).date().isoformat()
+            raise DemandError(
+                source, [(time_col, f"spans more than {MAX_DAYS:,} days (to {last}): too long a run")]
+            )
+    return demand_table(
+        np.asarray(times, dtype=np.float64),
+        np.asarray(quantity, dtype=np.int64),
+        np.asarray(out_variant, dtype=np.int16),
+        np.asarray(patience, dtype=np.float64),
+    )
+
+
+def demand_table(
+    time: np.ndarray,
+    quantity: np.ndarray,
+    variant: np.ndarray | None = None,
+    patience_days: np.ndarray | None = None,
+) -> pd.DataFrame:
+    """A demand table from order times (days), quantities and optional variants and patience.
+
+    Rows with quantity 0 are dropped; rows are sorted by time (stably: a file's order is kept
+    among orders of the same time).
+    """
+    time = np.asarray(time, dtype=np.float64)
+    n = len(time)
     table = pd.DataFrame(
         {
-            "day": np.asarray(days, dtype=np.int64),
-            "variant": np.asarray(out_variant, dtype=np.int16),
+            "day": np.floor(time).astype(np.int64),
+            "time": time,
+            "variant": np.zeros(n, np.int16) if variant is None else np.asarray(variant, np.int16),
             "quantity": np.asarray(quantity, dtype=np.int64),
-            "patience_days": np.asarray(patience, dtype=np.float64),
+            "patience_days": np.full(n, np.inf)
+            if patience_days is None
+            else np.asarray(patience_days, np.float64),
         }
     )
     table = table[table["quantity"] > 0]
-    return table.sort_values("day", kind="stable", ignore_index=True)
+    return table.sort_values("time", kind="stable", ignore_index=True)
 
 
 def generate_daily(
@@ -229,17 +315,31 @@ def generate_daily(
 
 
 def daily_table(units: np.ndarray, variant: int = 0) -> pd.DataFrame:
-    """A demand table with one order of ``units[d]`` units on each day ``d`` (zero days omitted)."""
+    """A demand table with one order of ``units[d]`` units on each day ``d`` at its start (zero days
+    omitted)."""
     units = np.asarray(units, dtype=np.int64)
     days = np.flatnonzero(units > 0)
-    return pd.DataFrame(
-        {
-            "day": days.astype(np.int64),
-            "variant": np.full(len(days), variant, dtype=np.int16),
-            "quantity": units[days],
-            "patience_days": np.full(len(days), np.inf),
-        }
-    )
+    return demand_table(days.astype(np.float64), units[days], np.full(len(days), variant, np.int16))
+
+
+ARRIVALS: tuple[str, ...] = ("daily", "continuous")
+"""How generated units arrive within a day: all at the day's start (as the market books them) or
+one by one at independent uniform times within the day."""
+
+
+def unit_orders(
+    units: np.ndarray, rng: np.random.Generator | None = None, variant: int = 0
+) -> pd.DataFrame:
+    """One single-unit order per unit of ``units[d]``: at the start of day ``d`` (``rng`` None) or
+    at independent uniform times within it.
+
+    Uniform times given a Poisson count are a Poisson process: ``poisson`` units a day spread this
+    way are the arrivals of an M/./. queue at rate ``mean`` a day.
+    """
+    units = np.asarray(units, dtype=np.int64)
+    day = np.repeat(np.arange(len(units), dtype=np.float64), units)
+    time = day if rng is None else day + rng.random(len(day))
+    return demand_table(time, np.ones(len(day), np.int64), np.full(len(day), variant, np.int16))
 
 
 def units_per_day(table: pd.DataFrame, days: int) -> np.ndarray:

@@ -7,12 +7,15 @@ SimPy clock and books the demand table's orders day by day, in the market model'
 (:mod:`simulator.model`): receipts and completions due by the day's start, the day's supply
 disruptions, give-ups (orders past their patience), the day's orders booked at time ``d`` (filled
 from stock first), the rest of the day in the plant (policy reviews at ``d + 0.5``), books closed.
-The firm's conservation laws are checked every day.
+Orders whose time falls within the day (a demand file's time stamps or fractional days, or
+generated continuous arrivals) are booked at that time, during the rest of the day, each the moment
+it comes (a continuous-review policy releases on it at once). Give-ups are checked at the start of
+each day, as in the market. The firm's conservation laws are checked every day.
 """
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Generator
 from typing import Any
 
 import numpy as np
@@ -70,11 +73,19 @@ class FactoryRun:
         self.firm.defect_escape_per_quality_gap = scenario.social.defect_rate_per_quality_gap
         if unit_orders:
             demand = demand.loc[demand.index.repeat(demand["quantity"])].assign(quantity=1)
-        demand = demand.sort_values("day", kind="stable")
+        day_start = demand["day"].astype(np.float64)
+        if "time" not in demand:
+            demand = demand.assign(time=day_start)
+        elif demand["time"].isna().any():  # rows added without a time come at their day's start
+            demand = demand.assign(time=demand["time"].fillna(day_start))
+        if not ((demand["time"] >= day_start) & (demand["time"] < day_start + 1)).all():
+            raise ScenarioError("demand", [("time", "each order's time must fall within its day")])
+        demand = demand.sort_values("time", kind="stable")
         self.demand = demand
         days = demand["day"].to_numpy()
         # plain arrays: a day's orders are a slice, no pandas indexing on the daily path
         self._ids = demand.index.to_numpy(dtype=np.int64)
+        self._time = demand["time"].to_numpy(dtype=np.float64)
         self._variant = demand["variant"].to_numpy(dtype=np.int16)
         self._qty = demand["quantity"].to_numpy(dtype=np.int32)
         self._patience = demand["patience_days"].to_numpy(dtype=np.float64)
@@ -104,18 +115,37 @@ class FactoryRun:
         firm.cancel_overdue()
         firm.quoted_days = firm.quote()
         today = self._orders_of(d)
-        if today.stop > today.start:
-            firm.book(
-                self._ids[today],
-                self._variant[today],
-                d + firm.quoted_days + self._patience[today],
-                qty=self._qty[today],
-            )
+        # orders at the day's start are booked now; those later in the day when they come
+        later = today.start + int(np.searchsorted(self._time[today], d, side="right"))
+        if later > today.start:
+            self._book(slice(today.start, later))
+        if today.stop > later:
+            env.process(self._book_within_day(later, today.stop))
         env.run(until=d + 1)
         rec = firm.close_day()
         check_firm(firm)
         self.rows.append({"day": d, "firm": firm.name, **firm.day_row(rec)})
         self.day += 1
+
+    def _book(self, rows: slice) -> None:
+        firm = self.firm
+        firm.book(
+            self._ids[rows],
+            self._variant[rows],
+            self._time[rows] + firm.quoted_days + self._patience[rows],
+            qty=self._qty[rows],
+        )
+
+    def _book_within_day(self, start: int, stop: int) -> Generator[simpy.Event, Any, None]:
+        # orders of the same time are booked together, in the file's order
+        times = self._time
+        i = start
+        while i < stop:
+            t = times[i]
+            j = i + int(np.searchsorted(times[i:stop], t, side="right"))
+            yield self.env.timeout(t - self.env.now)
+            self._book(slice(i, j))
+            i = j
 
     def run(self, days: int, progress: Callable[[int], None] | None = None) -> None:
         """Simulate ``days`` days (numpy's BLAS on one thread, as in :meth:`MarketModel.run`)."""
@@ -124,6 +154,7 @@ class FactoryRun:
                 self.step()
                 if progress is not None:
                     progress(self.day)
+            check_firm(self.firm, full=True)  # every law over every order, once at the end
 
     def timeseries(self) -> pd.DataFrame:
         """One row per day (tidy, typed)."""
@@ -180,15 +211,19 @@ def demand_for(
     generate: str | None,
     days: int | None,
     rng_seed: int,
+    arrivals: str = "daily",
     **params: float,
 ) -> tuple[pd.DataFrame, bool, int]:
     """The demand table for a factory run, from a file or a generator: (table, unit orders, days).
 
     Exactly one of ``demand_file`` and ``generate`` must be given. Generated demand is drawn from
-    the run's ``demand`` stream and booked as single-unit orders (as consumers would place them);
-    a file's rows are booked as the orders they are. Bad input raises :class:`ScenarioError`.
+    the run's ``demand`` stream and booked as single-unit orders (as consumers would place them),
+    at the start of each day (``arrivals = "daily"``) or at uniform times within it drawn from the
+    ``demand:times`` stream (``"continuous"``; the same daily counts either way). A file's rows are
+    booked as the orders they are. Bad input raises :class:`ScenarioError`. The returned unit-orders
+    flag is always False: the table holds the orders as they are to be booked.
     """
-    from simulator.demand import DEMAND_KINDS, daily_table, generate_daily, load_demand_csv
+    from simulator.demand import ARRIVALS, DEMAND_KINDS, generate_daily, load_demand_csv, unit_orders
 
     if (demand_file is None) == (generate is None):
         raise ScenarioError(
@@ -207,10 +242,15 @@ def demand_for(
         raise ScenarioError(
             "--generate", [("", f"unknown kind {generate!r}; choose {', '.join(DEMAND_KINDS)}")]
         )
+    if arrivals not in ARRIVALS:
+        raise ScenarioError(
+            "--arrivals", [("", f"unknown arrivals {arrivals!r}; choose {', '.join(ARRIVALS)}")]
+        )
     n = days if days is not None else scenario.run.days
-    rng = Streams(rng_seed).get("demand")
+    streams = Streams(rng_seed)
     try:
-        units = generate_daily(generate, n, rng, **params)  # type: ignore[arg-type]
+        units = generate_daily(generate, n, streams.get("demand"), **params)  # type: ignore[arg-type]
     except ValueError as err:
         raise ScenarioError("--generate", [("", str(err))]) from None
-    return daily_table(units), True, n
+    times = streams.get("demand:times") if arrivals == "continuous" else None
+    return unit_orders(units, times), False, n

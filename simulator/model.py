@@ -113,7 +113,12 @@ class MarketModel(mesa.Model):
         for firm in self.firms:
             firm.defect_escape_per_quality_gap = scenario.social.defect_rate_per_quality_gap
         spill = None if isinstance(event_rows, bool) else event_rows
-        self.event_log = EventLog(len(self.firms), keep_rows=event_rows is not False, spill=spill)
+        self.event_log = EventLog(
+            len(self.firms),
+            keep_rows=event_rows is not False,
+            spill=spill,
+            firm_names=[f.name for f in self.firms],
+        )
         """Every consumer event: daily counts (the feed firms' demand sensing reads) and the rows."""
         self.population = Population(
             scenario.population,

@@ -3,14 +3,21 @@
 Like a lab report pinned to the notebook it summarises, ``write_report(folder)`` reads the
 manifest and index of a ``compare`` or ``sweep`` folder and writes ``report.md`` (tables and links to
 the figures in ``figures/``) and ``report.html`` (the same, one file with the figures embedded, so it
-can be mailed). Every number comes from the index through :mod:`simulator.experiments.analysis`;
-figures are drawn from those tables with matplotlib's Agg backend.
+can be mailed). The answer comes first: which policy (or scenario) wins on profit, quality, cost,
+delivery and market share, by how much and whether it holds after correction; for a sweep, where
+the winner changes (the tipping point) and where today's market sits. Then the evidence: wide
+tables with one column per policy, figures, and the glossary of every KPI shown.
+
+Every number comes from the index through :mod:`simulator.experiments.analysis` (tidy tables in);
+the report only arranges them (sections out), so a new analysis is a new section. Figures are drawn
+from those tables with matplotlib's Agg backend.
 """
 
 from __future__ import annotations
 
 import base64
 import math
+import re
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -22,23 +29,36 @@ import matplotlib.pyplot as plt
 import numpy as np
 import pandas as pd
 from jinja2 import Environment, PackageLoader, select_autoescape
+from matplotlib.ticker import EngFormatter, MaxNLocator, PercentFormatter
 
+from simulator import answers
 from simulator.experiments import analysis
 from simulator.experiments.stats import welch_moving_average
 from simulator.results import atomic_write
 
 COLORS = ("#1f77b4", "#d62728", "#2ca02c", "#9467bd", "#ff7f0e", "#8c564b")
-KPI_LABELS = {
-    "profit": "profit",
-    "revenue": "revenue",
-    "units_sold": "units sold",
-    "market_share": "market share",
-    "fill_rate": "fill rate",
-    "otif": "OTIF",
-    "mean_lead_time_days": "lead time (days)",
-    "mean_inventory": "mean inventory",
-    "bullwhip_ratio": "bullwhip ratio",
-}
+
+
+class _Labels(dict[str, str]):
+    """KPI key -> its name (the glossary's when it has one)."""
+
+    def __missing__(self, key: str) -> str:
+        return answers.kpi_name(key)
+
+    def get(self, key: str, default: Any = None) -> str:
+        return answers.kpi_name(key)
+
+
+KPI_LABELS = _Labels()
+
+
+def _readable_axis(axis: Any, kpi: str, difference: bool = False) -> None:
+    """At most five ticks, in the KPI's unit (%, thousands as k), so that labels never overlap."""
+    axis.set_major_locator(MaxNLocator(nbins=4))
+    if answers.is_share(kpi):
+        axis.set_major_formatter(PercentFormatter(1.0, decimals=None))
+    else:
+        axis.set_major_formatter(EngFormatter(sep=""))
 
 
 @dataclass
@@ -101,9 +121,11 @@ def _kpi_figure(table: pd.DataFrame, policies: list[str], path: Path, title: str
                 color=COLORS[i % len(COLORS)],
                 capsize=4,
             )
-        ax.set_yticks(range(len(policies)), policies)
+        ax.set_yticks(range(len(policies)), policies, fontsize=8)
         ax.set_ylim(len(policies) - 0.4, -0.6)  # first policy on top, as in the table
         ax.set_title(KPI_LABELS.get(kpi, kpi), fontsize=10)
+        _readable_axis(ax.xaxis, kpi)
+        ax.tick_params(axis="x", labelsize=8)
         ax.grid(axis="x", alpha=0.3)
     for ax in list(axes.flat)[len(kpis) :]:
         ax.axis("off")
@@ -139,6 +161,8 @@ def _difference_figure(diffs: pd.DataFrame, path: Path, title: str) -> Path:
         )
         ax.set_ylim(len(t) - 0.4, -0.6)  # first pair on top, as in the table
         ax.set_title(KPI_LABELS.get(kpi, kpi), fontsize=10)
+        _readable_axis(ax.xaxis, kpi, difference=True)
+        ax.tick_params(axis="x", labelsize=8)
         ax.grid(axis="x", alpha=0.3)
     for ax in list(axes.flat)[len(kpis) :]:
         ax.axis("off")
@@ -165,7 +189,9 @@ def _rolling(a: np.ndarray, w: int) -> np.ndarray:
     return (c[:, idx] - c[:, lo]) / (idx - lo)
 
 
-def _timeseries_figure(exp: analysis.Loaded, point: int, path: Path, title: str) -> Path:
+def _timeseries_figure(
+    exp: analysis.Loaded, point: int, path: Path, title: str, firm: str | None = None
+) -> Path:
     panels = [
         ("profit", "daily profit (7-day mean)", 7),
         ("market_share", "market share (7-day mean)", 7),
@@ -175,7 +201,7 @@ def _timeseries_figure(exp: analysis.Loaded, point: int, path: Path, title: str)
     fig, axes = plt.subplots(2, 2, figsize=(10, 6), squeeze=False)
     warm = int(exp.manifest["warmup_days"])
     for ax, (col, label, w) in zip(axes.flat, panels, strict=True):
-        series = analysis.daily_series(exp, point, col)
+        series = analysis.daily_series(exp, point, col, firm)
         for i, pol in enumerate(exp.policies):
             if pol in series:
                 runs = _rolling(series[pol], w)
@@ -183,6 +209,7 @@ def _timeseries_figure(exp: analysis.Loaded, point: int, path: Path, title: str)
         ax.axvspan(0, warm, color="grey", alpha=0.12, lw=0)
         ax.set_title(label, fontsize=10)
         ax.set_xlabel("day")
+        _readable_axis(ax.yaxis, col)
         ax.grid(alpha=0.3)
     axes[0, 0].legend(fontsize=8)
     fig.suptitle(title + " (bands: 95% t-interval over replications; grey: warm-up)", fontsize=10)
@@ -241,7 +268,13 @@ def _response_figure(exp: analysis.Loaded, resp: pd.DataFrame, path: Path) -> Pa
 
 
 def _difference_curve_figure(
-    exp: analysis.Loaded, curve: pd.DataFrame, a: str, b: str, tip: Any, path: Path
+    exp: analysis.Loaded,
+    curve: pd.DataFrame,
+    a: str,
+    b: str,
+    tip: Any,
+    path: Path,
+    today: float | None = None,
 ) -> Path:
     p = exp.parameters[0]
     c = curve.sort_values(p)
@@ -260,9 +293,15 @@ def _difference_curve_figure(
                 lw=0,
                 label=f"bootstrap 95% CI [{tip.low:.3g}, {tip.high:.3g}]",
             )
+    if today is not None and c[p].min() <= today <= c[p].max():
+        ax.axvline(
+            today, color="#2ca02c", lw=1.5, ls="--", label=f"today's market ({_short(p)} = {today:g})"
+        )
     ax.set_xlabel(_short(p))
-    ax.set_ylabel(f"{exp.kpi} difference ({exp.firm})")
-    ax.set_title(f"Paired difference in {exp.kpi}: {b} minus {a} (common random numbers)", fontsize=10)
+    name = answers.kpi_name(exp.kpi)
+    ax.set_ylabel(f"{name}: {b} − {a}\n({exp.firm})", fontsize=9)
+    _readable_axis(ax.yaxis, exp.kpi, difference=True)
+    ax.set_title(f"Paired difference in {name}: {b} minus {a} (common random numbers)", fontsize=10)
     ax.legend(fontsize=8)
     ax.grid(alpha=0.3)
     return _save(fig, path)
@@ -306,37 +345,114 @@ def _sobol_figure(table: pd.DataFrame, path: Path) -> Path:
     return _save(fig, path)
 
 
-def build_sections(exp: analysis.Loaded) -> list[Section]:
-    """The report's sections, with figures written to ``figures/``."""
-    figs = exp.folder / "figures"
+def _interval_cell(key: str, mean: Any, low: Any, high: Any, difference: bool = False) -> str:
+    f = answers.fmt_difference if difference else answers.fmt_value
+    if low is None or (isinstance(low, float) and math.isnan(low)):
+        return f(key, mean)
+    return f"{f(key, mean)} ({f(key, low)} to {f(key, high)})"
+
+
+def wide_kpis(table: pd.DataFrame, labels: list[str]) -> pd.DataFrame:
+    """KPI means with their intervals: one row per KPI, one column per policy (or scenario)."""
+    rows = []
+    for kpi in dict.fromkeys(table["kpi"]):
+        t = table[table["kpi"] == kpi].set_index("policy")
+        row: dict[str, Any] = {"KPI": answers.kpi_name(kpi)}
+        for lab in labels:
+            row[lab] = (
+                _interval_cell(kpi, t.loc[lab, "mean"], t.loc[lab, "low"], t.loc[lab, "high"])
+                if lab in t.index
+                else "–"
+            )
+        row["n"] = int(t["n"].min()) if len(t) else 0
+        rows.append(row)
+    return pd.DataFrame(rows)
+
+
+def wide_differences(diffs: pd.DataFrame) -> pd.DataFrame:
+    """Paired differences: one row per KPI, one column per pair (``b − a``: interval, p-value)."""
+    rows = []
+    for kpi in dict.fromkeys(diffs["kpi"]):
+        t = diffs[diffs["kpi"] == kpi]
+        row: dict[str, Any] = {"KPI": answers.kpi_name(kpi)}
+        for r in t.to_dict("records"):
+            p = r["p_value"]
+            ptxt = (
+                "p –" if p is None or math.isnan(p) else ("p < 0.001" if p < 0.001 else f"p = {p:.3f}")
+            )
+            cell = _interval_cell(kpi, r["difference"], r["low"], r["high"], difference=True)
+            row[f"{r['b']} − {r['a']}"] = f"{cell}, {ptxt}"
+        rows.append(row)
+    return pd.DataFrame(rows)
+
+
+def answer_section(exp: analysis.Loaded) -> Section:
+    """The answer first: the headline of a comparison, or a sweep's tipping points."""
+    s = Section("The answer")
+    what = "scenario" if exp.mode == "scenarios" else "policy"
+    if exp.parameters:
+        for kpi in _sweep_kpis(exp):
+            s.text += answers.sweep_sentences(analysis.sweep_answer(exp, kpi))
+        if not s.text:
+            s.text.append(
+                "A design with several swept parameters has no single tipping point: see the "
+                "heatmap or the response figures below."
+            )
+        return s
+    if len(exp.policies) < 2:
+        s.text.append(f"Only one {what} was run: there is nothing to compare.")
+        return s
+    for firm in exp.reported_firms:
+        table = analysis.headline(exp, 0, firm)
+        lead = f"**{firm}**" + (
+            f" (its policy varied: {', '.join(exp.policies)})" if exp.mode == "policies" else ""
+        )
+        s.text.append(lead + ":")
+        s.text += [f"- {line}" for line in answers.headline_sentences(table, what)]
+        s.tables.append((f"Headline for {firm}", answers.headline_table(table, exp.policies)))
+    s.text.append(
+        "Each lead is the paired difference between the best and the second-best "
+        f"{what} over replications on common random numbers; its interval and p-value are "
+        "Bonferroni-corrected for every comparison in the headline."
+    )
+    return s
+
+
+def _sweep_kpis(exp: analysis.Loaded) -> list[str]:
+    """The KPIs a sweep's answer covers: its own KPI first, then the headline's others."""
+    out = [exp.kpi]
+    for a in analysis.HEADLINE:
+        key = next((k for k in a.candidates if k in exp.index and exp.index[k].notna().any()), None)
+        if key is not None and key not in out:
+            out.append(key)
+    return out
+
+
+def setup_section(exp: analysis.Loaded) -> Section:
+    """What was run: scenario(s), policies, replications, seeds, days, warm-up."""
     m = exp.manifest
-    pols = exp.policies
     points = m["points"]
-    sections: list[Section] = []
+    pols = exp.policies
     setup = Section("Set-up")
-    setup.text.append(
-        f"Scenario **{m['scenario']['name']}**, firm **{exp.firm}** runs each policy in turn: "
-        f"{', '.join(pols)}. {m['replications']} replications per policy and point, seeds "
-        f"`SeedSequence({m['spec']['seed']}).spawn({m['replications']})`, shared by every policy and "
-        f"point (common random numbers). {m['days']} days per run; KPIs exclude the first "
+    common = (
+        f"{m['replications']} replications each, seeds `SeedSequence({m['spec']['seed']}).spawn("
+        f"{m['replications']})`, shared by every {'scenario' if exp.mode == 'scenarios' else 'policy'}"
+        f" and point (common random numbers). {m['days']} days per run; KPIs exclude the first "
         f"{m['warmup_days']} days (warm-up). {len(points)} design point(s), {m['runs']} runs."
     )
+    if exp.mode == "scenarios":
+        setup.text.append(f"Whole scenarios compared: {', '.join(pols)}; every firm reported. " + common)
+    else:
+        setup.text.append(
+            f"Scenario **{m['scenario']['name']}**, firm **{exp.firm}** runs each policy in turn: "
+            f"{', '.join(pols)}. " + common
+        )
     used = m.get("policy_settings", {})
     if used:
         setup.tables.append(
             (
-                "Policies as run (parameters that differ from the policy's defaults; firm settings)",
-                pd.DataFrame(
-                    [
-                        {
-                            "label": lab,
-                            "policy": u["policy"],
-                            "parameters": u["parameters"],
-                            "firm settings": u["firm"],
-                        }
-                        for lab, u in used.items()
-                    ]
-                ),
+                "What was compared",
+                pd.DataFrame([{"label": lab, **u} for lab, u in used.items()]),
             )
         )
     n_runs = exp.index["run_id"].nunique()
@@ -344,62 +460,100 @@ def build_sections(exp: analysis.Loaded) -> list[Section]:
         setup.text.append(
             f"**Only {n_runs} of {m['runs']} runs finished**: resume to complete the rest."
         )
-    sections.append(setup)
-    sections += _factorial_sections(exp, figs)
+    return setup
 
-    if len(points) == 1:
-        table = analysis.kpi_table(exp, 0)
-        s = Section("KPIs per policy")
-        s.text.append(
-            f"Mean over replications with its 95% interval (KPIs of {exp.firm}): Student-t, and for "
-            "shares Wilson's with the replications' effective sample size, inside [0, 1]."
+
+def kpi_sections(exp: analysis.Loaded, firm: str, figs: Path) -> list[Section]:
+    """The KPIs of one firm per policy and the paired differences (one design point)."""
+    pols = exp.policies
+    out = []
+    tag = re.sub(r"[^A-Za-z0-9_-]", "_", firm)
+    table = analysis.kpi_table(exp, 0, firm=firm)
+    s = Section(f"KPIs of {firm}" if exp.mode == "scenarios" else "KPIs per policy")
+    s.text.append(
+        f"Mean over replications with its 95% interval (KPIs of {firm}; columns: "
+        f"{'scenarios' if exp.mode == 'scenarios' else 'policies'}): Student-t, and for shares "
+        "Wilson's with the replications' effective sample size, inside [0, 1]."
+    )
+    s.tables.append(("KPIs", wide_kpis(table, pols)))
+    s.figures.append(
+        (
+            "KPI means with 95% intervals",
+            _kpi_figure(table, pols, figs / f"kpis_{tag}.png", f"KPIs of {firm}"),
         )
-        s.tables.append(("KPIs", table[["kpi", "policy", "mean", "low", "high", "n"]]))
+    )
+    out.append(s)
+    if len(pols) >= 2:
+        diffs = analysis.differences(exp, 0, firm=firm)
+        s = Section(f"Differences for {firm}" if exp.mode == "scenarios" else "Policy differences")
+        adj = (
+            ""
+            if len(pols) == 2
+            else (
+                f" With {len(pols)} compared the {diffs['comparisons'].iloc[0]} pairwise intervals "
+                f"are at level {diffs['level'].iloc[0]:.4f} each (Bonferroni), p-values times "
+                "the number of comparisons, so all hold together at 95%."
+            )
+        )
+        s.text.append(
+            "Paired differences over replications (same seeds on both sides), with the paired "
+            "t-test's p-value for 'no difference'." + adj
+        )
+        s.tables.append(("Differences", wide_differences(diffs)))
         s.figures.append(
             (
-                "KPI means with 95% intervals",
-                _kpi_figure(table, pols, figs / "kpis.png", f"KPIs of {exp.firm} per policy"),
+                "Differences with intervals (red: interval excludes zero)",
+                _difference_figure(
+                    diffs, figs / f"differences_{tag}.png", f"Paired differences, {firm}"
+                ),
             )
         )
-        sections.append(s)
-        if len(pols) >= 2:
-            diffs = analysis.differences(exp, 0)
-            s = Section("Policy differences")
-            adj = (
-                ""
-                if len(pols) == 2
-                else (
-                    f" With {len(pols)} policies the {diffs['comparisons'].iloc[0]} pairwise intervals "
-                    f"are at level {diffs['level'].iloc[0]:.4f} each (Bonferroni), p-values times "
-                    "the number of comparisons, so all hold together at 95%."
-                )
-            )
-            s.text.append(
-                "Paired differences over replications (same seeds for both policies), paired t-test "
-                "p-value for 'no difference'." + adj
-            )
-            s.tables.append(
-                ("Differences", diffs[["kpi", "b", "a", "difference", "low", "high", "p_value", "n"]])
-            )
-            s.figures.append(
-                (
-                    "Differences with intervals (red: interval excludes zero)",
-                    _difference_figure(diffs, figs / "differences.png", "Paired differences"),
-                )
-            )
-            sections.append(s)
+        out.append(s)
+    return out
+
+
+def glossary_section(keys: list[str]) -> Section | None:
+    """What the KPIs shown mean (from :mod:`simulator.glossary`; None when it is not there)."""
+    rows = []
+    for key in dict.fromkeys(keys):
+        e = answers._glossary_entry(key)
+        if e is not None:
+            rows.append({"KPI": e.name, "definition": e.definition, "unit": e.unit, "window": e.window})
+    if not rows:
+        return None
+    s = Section("Glossary")
+    s.text.append("What each KPI in this report means (the project's KPI glossary).")
+    s.tables.append(("KPIs", pd.DataFrame(rows)))
+    return s
+
+
+def build_sections(exp: analysis.Loaded) -> list[Section]:
+    """The report's sections, the answer first, with figures written to ``figures/``."""
+    figs = exp.folder / "figures"
+    m = exp.manifest
+    points = m["points"]
+    sections: list[Section] = [answer_section(exp), setup_section(exp)]
+    sections += _factorial_sections(exp, figs)
+    shown: list[str] = []
+    if len(points) == 1:
+        for firm in exp.reported_firms:
+            sections += kpi_sections(exp, firm, figs)
+        shown += list(analysis.kpi_table(exp, 0)["kpi"])
 
     s = Section("Time series")
-    shown = [0] if len(points) == 1 else sorted({0, len(points) - 1})
-    for p in shown:
-        vals = ", ".join(f"{_short(k)} = {v:.3g}" for k, v in points[p]["values"].items())
-        title = f"{exp.firm}" + (f" at {vals}" if vals else "")
-        s.figures.append(
-            (
-                f"Daily series of {title}",
-                _timeseries_figure(exp, p, figs / f"timeseries_p{p:04d}.png", title),
+    shown_points = [0] if len(points) == 1 else sorted({0, len(points) - 1})
+    for firm in exp.reported_firms:
+        tag = re.sub(r"[^A-Za-z0-9_-]", "_", firm)
+        for p in shown_points:
+            vals = ", ".join(f"{_short(k)} = {v:.3g}" for k, v in points[p]["values"].items())
+            title = f"{firm}" + (f" at {vals}" if vals else "")
+            name = f"timeseries_p{p:04d}.png" if exp.mode == "policies" else f"timeseries_{tag}.png"
+            s.figures.append(
+                (
+                    f"Daily series of {title}",
+                    _timeseries_figure(exp, p, figs / name, title, firm),
+                )
             )
-        )
     sections.append(s)
 
     s = Section("Warm-up (Welch plot)")
@@ -411,49 +565,11 @@ def build_sections(exp: analysis.Loaded) -> list[Section]:
     sections.append(s)
 
     if exp.parameters:
-        resp = analysis.response(exp)
-        s = Section(f"Sweep: response of {exp.kpi}")
-        s.figures.append((f"Response of {exp.kpi}", _response_figure(exp, resp, figs / "response.png")))
-        cols = ["point", *exp.parameters, "policy", "mean", "low", "high", "n"]
-        s.tables.append((f"{exp.kpi} per point and policy", resp[cols]))
-        sections.append(s)
-        if len(pols) >= 2:
-            a, b = pols[0], pols[1]
-            curve = analysis.difference_curve(exp, a, b)
-            s = Section(f"Sweep: {b} minus {a}")
-            s.tables.append(
-                (
-                    f"{exp.kpi} difference per point",
-                    curve[["point", *exp.parameters, "mean", "low", "high", "n"]],
-                )
-            )
-            if len(exp.parameters) == 1:
-                tip = analysis.tipping(exp, a, b)
-                s.figures.append(
-                    (
-                        "Difference curve and tipping point",
-                        _difference_curve_figure(exp, curve, a, b, tip, figs / "difference_curve.png"),
-                    )
-                )
-                s.text.append(_tipping_text(exp, a, b, tip))
-            elif m["spec"]["design"]["kind"] == "grid":
-                s.figures.append(
-                    (
-                        "Heatmap of the difference",
-                        _heatmap_figure(exp, curve, a, b, figs / "heatmap.png"),
-                    )
-                )
-            sections.append(s)
-        sob = analysis.sobol_indices(exp)
-        if sob is not None and not sob.empty:
-            s = Section("Sobol sensitivity indices")
-            s.text.append(
-                "First-order (S1) and total-order (ST) indices from SALib with 95% bootstrap "
-                "intervals, computed on the mean over replications at each point."
-            )
-            s.tables.append(("Sobol indices", sob))
-            s.figures.append(("Sobol indices", _sobol_figure(sob, figs / "sobol.png")))
-            sections.append(s)
+        sections += sweep_sections(exp, figs)
+        shown += _sweep_kpis(exp)
+    g = glossary_section(shown)
+    if g is not None:
+        sections.append(g)
     return sections
 
 
@@ -467,26 +583,72 @@ def _factorial_sections(exp: analysis.Loaded, figs: Path) -> list[Section]:
     return [Section(parts["title"], parts["text"], parts["tables"], parts["figures"])]
 
 
-def _tipping_text(exp: analysis.Loaded, a: str, b: str, tip: Any) -> str:
-    p = _short(exp.parameters[0])
-    if tip is None or tip.estimate is None:
-        return (
-            f"**Tipping point:** none inside the swept range: the mean {exp.kpi} difference {b} - {a} "
-            f"keeps one sign along {p} (it crosses zero in {100 * tip.share_with_crossing:.0f}% of "
-            "bootstrap resamples)."
-            if tip is not None
-            else ""
+def sweep_sections(exp: analysis.Loaded, figs: Path) -> list[Section]:
+    """Response curves, the difference curve with its tipping point (or a heatmap), Sobol indices."""
+    m = exp.manifest
+    pols = exp.policies
+    out = []
+    resp = analysis.response(exp)
+    s = Section(f"Sweep: response of {answers.kpi_name(exp.kpi)}")
+    s.figures.append((f"Response of {exp.kpi}", _response_figure(exp, resp, figs / "response.png")))
+    wide = resp.pivot_table(index=["point", *exp.parameters], columns="policy", values="mean")
+    wide = wide.reindex(columns=[p for p in pols if p in wide.columns]).reset_index()
+    for lab in pols:
+        if lab in wide:
+            wide[lab] = [answers.fmt_value(exp.kpi, v) for v in wide[lab]]
+    wide.columns = [_short(str(c)) for c in wide.columns]
+    s.tables.append((f"{answers.kpi_name(exp.kpi)} per point (mean; columns: policies)", wide))
+    out.append(s)
+    if len(pols) >= 2:
+        a, b = pols[0], pols[1]
+        curve = analysis.difference_curve(exp, a, b)
+        s = Section(f"Sweep: {b} minus {a}")
+        tab = curve[["point", *exp.parameters, "mean", "low", "high", "n"]].copy()
+        tab.columns = [_short(str(c)) for c in tab.columns]
+        s.tables.append((f"{answers.kpi_name(exp.kpi)} difference per point", tab))
+        if len(exp.parameters) == 1:
+            tip = analysis.tipping(exp, a, b)
+            today = analysis.baseline_value(exp)
+            s.figures.append(
+                (
+                    "Difference curve and tipping point",
+                    _difference_curve_figure(
+                        exp, curve, a, b, tip, figs / "difference_curve.png", today=today
+                    ),
+                )
+            )
+        elif m["spec"]["design"]["kind"] == "grid":
+            s.figures.append(
+                ("Heatmap of the difference", _heatmap_figure(exp, curve, a, b, figs / "heatmap.png"))
+            )
+        out.append(s)
+    sob = analysis.sobol_indices(exp)
+    if sob is not None and not sob.empty:
+        s = Section("Sobol sensitivity indices")
+        warning = analysis.sobol_warning(exp, sob)
+        if warning:
+            s.text.append(f"**{warning}**")
+        s.text.append(
+            "First-order (S1) and total-order (ST) indices from SALib with 95% bootstrap "
+            "intervals, computed on the mean over replications at each point."
         )
-    ci = (
-        f"95% bootstrap interval [{tip.low:.3g}, {tip.high:.3g}] over resampled replications"
-        if tip.low is not None
-        else "no interval"
-    )
-    return (
-        f"**Tipping point:** the {exp.kpi} difference {b} - {a} crosses zero at {p} = "
-        f"**{tip.estimate:.3g}** ({ci}; the curve crosses inside the range in "
-        f"{100 * tip.share_with_crossing:.0f}% of {tip.resamples} resamples)."
-    )
+        s.tables.append(("Sobol indices", sob))
+        s.figures.append(("Sobol indices", _sobol_figure(sob, figs / "sobol.png")))
+        out.append(s)
+    return out
+
+
+def html_blocks(text: list[str], inline: Any) -> list[dict[str, Any]]:
+    """Paragraphs and bullet lists (lines that start with ``- ``) for the HTML template."""
+    blocks: list[dict[str, Any]] = []
+    for t in text:
+        if t.startswith("- "):
+            if not blocks or blocks[-1]["kind"] != "list":
+                blocks.append({"kind": "list", "items": []})
+            blocks[-1]["items"].append(inline(t[2:]))
+        else:
+            blocks.append({"kind": "p", "text": inline(t)})
+    return blocks
 
 
 def _write_text(path: Path, text: str) -> None:
@@ -497,8 +659,16 @@ def write_report(folder: Path) -> tuple[Path, Path]:
     """Write ``report.md`` and ``report.html`` for an experiment folder; return their paths."""
     exp = analysis.load(folder)
     sections = build_sections(exp)
-    title = f"{exp.manifest['kind'].capitalize()} report: {exp.manifest['name']}"
-    md = [f"# {title}", ""]
+    m = exp.manifest
+    title = f"{m['kind'].capitalize()} report: {m['name']}"
+    git = m.get("git_commit") or "unknown"
+    meta = f"Created {m['created']} · git {git} · experiment {m['fingerprint']}"
+    return write_pages(folder, title, meta, sections)
+
+
+def write_pages(folder: Path, title: str, meta: str, sections: list[Section]) -> tuple[Path, Path]:
+    """Write ``report.md`` (figures linked) and ``report.html`` (figures embedded) into ``folder``."""
+    md = [f"# {title}", "", f"_{meta}_", ""]
     for s in sections:
         md += [f"## {s.title}", ""]
         for t in s.text:
@@ -520,8 +690,6 @@ def write_report(folder: Path) -> tuple[Path, Path]:
     import markupsafe
 
     def md_inline(s: str) -> markupsafe.Markup:
-        import re
-
         esc = str(markupsafe.escape(s))
         esc = re.sub(r"\*\*(.+?)\*\*", r"<b>\1</b>", esc)
         return markupsafe.Markup(re.sub(r"`(.+?)`", r"<code>\1</code>", esc))
@@ -531,10 +699,11 @@ def write_report(folder: Path) -> tuple[Path, Path]:
 
     html = env.get_template("report.html.j2").render(
         title=title,
+        meta=meta,
         sections=[
             {
                 "title": s.title,
-                "text": [md_inline(t) for t in s.text],
+                "blocks": html_blocks(s.text, md_inline),
                 "tables": [
                     (
                         c,
@@ -547,7 +716,6 @@ def write_report(folder: Path) -> tuple[Path, Path]:
             }
             for s in sections
         ],
-        manifest=exp.manifest,
     )
     html_path = folder / "report.html"
     atomic_write(html_path, lambda p: _write_text(p, html))

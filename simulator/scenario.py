@@ -19,6 +19,7 @@ never becomes a path as it is (:mod:`simulator.paths` makes file names of it).
 from __future__ import annotations
 
 import math
+import re
 import tomllib
 from collections.abc import Mapping
 from pathlib import Path
@@ -586,6 +587,25 @@ class Firm(Frozen):
     policy: PolicyParams = Field(default_factory=SupplierCentricParams)
     marketing: Marketing = Marketing()
 
+    @model_validator(mode="after")
+    def _kanban_cards_fit_the_routing(self) -> Firm:
+        # kanban puts cards at every stage: the last stage's are the buffer, the others kanban_cards
+        p = self.policy
+        if getattr(p, "control", None) != "kanban":
+            return self
+        cards = p.kanban_cards  # type: ignore[union-attr]
+        before_last = len(self.factory.routing()) - 1
+        if before_last == 0 and cards != 2:
+            raise ValueError(
+                "policy.kanban_cards: has no effect: a one-stage plant's kanban cards are the buffer"
+            )
+        if isinstance(cards, list) and len(cards) != before_last:
+            raise ValueError(
+                f"policy.kanban_cards: give one count per stage before the last ({before_last}), "
+                f"got {len(cards)}"
+            )
+        return self
+
 
 class Event(Frozen):
     """A scheduled shock.
@@ -801,6 +821,9 @@ def _format_loc(loc: tuple[Any, ...]) -> str:
     return ".".join(parts)
 
 
+_FIELD_PREFIX = re.compile(r"^[a-z_][a-z0-9_.]*: ")
+
+
 def _problems(err: ValidationError) -> list[tuple[str, str]]:
     out: list[tuple[str, str]] = []
     for e in err.errors():
@@ -813,6 +836,12 @@ def _problems(err: ValidationError) -> list[tuple[str, str]]:
         if msg.startswith("Value error, "):
             msg = msg[len("Value error, ") :]
         loc = _format_loc(tuple(e["loc"]))
+        if loc and _FIELD_PREFIX.match(msg):
+            # a section's validator names the field(s) at fault, one per line ("field: ...")
+            for line in msg.split("\n"):
+                field, _, rest = line.partition(": ")
+                out.append((f"{loc}.{field}", rest))
+            continue
         # A cross-check error carries its own path prefix ("events.1.firm: ...").
         if ": " in msg and not loc and msg.split(": ", 1)[0].replace(".", "").isalnum():
             loc, msg = msg.split(": ", 1)

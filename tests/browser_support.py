@@ -78,7 +78,7 @@ class VizServer:
         log: file for the server's output.
     """
 
-    def __init__(self, scenario: Path, cwd: Path, log: Path) -> None:
+    def __init__(self, scenario: Path, cwd: Path, log: Path, session_timeout: float = 60.0) -> None:
         self.port = free_port()
         self.url = f"http://127.0.0.1:{self.port}/"
         env = dict(os.environ)
@@ -94,7 +94,17 @@ class VizServer:
         self.log_path = log
         self._log = log.open("wb")
         self.proc = subprocess.Popen(
-            [sys.executable, "-m", "simulator", "viz", str(scenario), "--port", str(self.port)],
+            [
+                sys.executable,
+                "-m",
+                "simulator",
+                "viz",
+                str(scenario),
+                "--port",
+                str(self.port),
+                "--session-timeout",
+                str(session_timeout),
+            ],
             cwd=cwd,
             env=env,
             stdout=self._log,
@@ -121,12 +131,62 @@ class VizServer:
         self._log.flush()
         return self.log_path.read_text(errors="replace")
 
-    def stop(self) -> None:
-        """Interrupt the server (as Ctrl-C does) and wait for it."""
+    def cpu_seconds(self) -> float:
+        """CPU time the server process has used so far (user + system, all its threads)."""
+        fields = Path(f"/proc/{self.proc.pid}/stat").read_text().rsplit(")", 1)[1].split()
+        ticks = int(fields[11]) + int(fields[12])  # utime, stime (fields 14 and 15 of stat)
+        return ticks / os.sysconf("SC_CLK_TCK")
+
+    def wait_for_output(self, text: str, timeout: float = 60.0, times: int = 1) -> bool:
+        """Wait until the server printed ``text`` ``times`` times; False if not within ``timeout`` s."""
+        t0 = time.monotonic()
+        while time.monotonic() - t0 < timeout:
+            if self.output().count(text) >= times:
+                return True
+            time.sleep(0.2)
+        return False
+
+    def interrupt(self, timeout: float = 30.0) -> float:
+        """Send Ctrl-C (SIGINT) and return the seconds until the server exited.
+
+        Raises:
+            TimeoutError: if it still runs after ``timeout`` s (it is then killed).
+        """
+        t0 = time.monotonic()
         self.proc.send_signal(signal.SIGINT)
         try:
-            self.proc.wait(5)
-        except subprocess.TimeoutExpired:  # a graceful shutdown may wait for closing sessions
+            self.proc.wait(timeout)
+        except subprocess.TimeoutExpired:
             self.proc.kill()
             self.proc.wait(15)
+            raise TimeoutError(f"the server still ran {timeout} s after Ctrl-C") from None
+        return time.monotonic() - t0
+
+    def stop(self) -> None:
+        """Interrupt the server (as Ctrl-C does) and wait for it (kill it if it hangs)."""
+        if self.proc.poll() is None:
+            try:
+                self.interrupt(15)
+            except TimeoutError:
+                pass
         self._log.close()
+
+
+class BusyCores:
+    """Keep ``n`` cores busy with spinning processes (another user's simulations) until closed."""
+
+    def __init__(self, n: int = os.cpu_count() or 2) -> None:
+        self.procs = [subprocess.Popen([sys.executable, "-c", "while True: pass"]) for _ in range(n)]
+
+    def close(self) -> None:
+        """Stop the spinning processes started here (by their ids)."""
+        for p in self.procs:
+            p.kill()
+        for p in self.procs:
+            p.wait(15)
+
+    def __enter__(self) -> BusyCores:
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.close()

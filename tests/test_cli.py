@@ -12,6 +12,7 @@ import pytest
 from typer.testing import CliRunner
 
 from simulator.cli import app
+from simulator.scenario import load_scenario
 from tests.conftest import ROOT, SCENARIOS
 
 runner = CliRunner()
@@ -69,7 +70,7 @@ def test_run_writes_the_run_folder(tmp_path: Path) -> None:
 
 def test_run_refuses_to_overwrite_a_run(tmp_path: Path) -> None:
     out = tmp_path / "run"
-    args = ["run", str(SCENARIOS / "small.toml"), "--days", "5", "--out", str(out)]
+    args = ["run", str(SCENARIOS / "small.toml"), "--days", "25", "--out", str(out)]
     assert runner.invoke(app, args).exit_code == 0
     before = (out / "summary.json").read_bytes()
     res = runner.invoke(app, args)
@@ -110,8 +111,10 @@ def test_python_dash_m_and_exit_code_without_traceback(tmp_path: Path) -> None:
 @pytest.mark.parametrize("path", BUNDLED, ids=[p.stem for p in BUNDLED])
 def test_bundled_scenario_checks_and_runs(path: Path, tmp_path: Path) -> None:
     assert runner.invoke(app, ["check", str(path)]).exit_code == 0
-    res = runner.invoke(app, ["run", str(path), "--days", "20", "--out", str(tmp_path / "r")])
+    days = load_scenario(path).run.warmup_days + 10  # a few days past the warm-up
+    res = runner.invoke(app, ["run", str(path), "--days", str(days), "--out", str(tmp_path / "r")])
     assert res.exit_code == 0, res.output
+    assert (tmp_path / "r" / "report.html").exists()
 
 
 def test_run_draws_the_boycott_of_a_scandal_firm(tmp_path: Path) -> None:

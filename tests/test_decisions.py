@@ -28,7 +28,8 @@ def _spec(policy: str, mode: str) -> dict:
     if policy == "supplier_centric":
         p.update({"review_days": 7, "min_lot": 30, "lead_time_days": 4})
     else:
-        p.update({"buffer": 12, "sop_days": 0})
+        # the buffer is fixed under rules; the other modes size it from sensed demand
+        p.update({"buffer": 12, "sop_days": 0} if mode == "rules" else {"sop_days": 0})
     if mode == "cobot":
         p["overrides"] = ["cx_buffer"]
     return {"factory": {"initial_stock": 40, "unit_time": {"kind": "gamma", "mean": 0.05}}, "policy": p}
@@ -220,7 +221,12 @@ def test_run_folder_holds_the_decision_log(tmp_path: Path) -> None:
     from simulator.results import write_run_folder
     from tests.conftest import tiny_scenario
 
-    s = tiny_scenario(**{"firms.0.policy.decision": "ai", "firms.1.policy.decision": "data"})
+    s = tiny_scenario(
+        **{
+            "firms.0.policy.decision": "ai",
+            "firms.1.policy": {"name": "demand_centric", "decision": "data"},  # buffer: sensed
+        }
+    )
     res = run_once(s, seed=3)
     assert res.decisions is not None
     assert set(res.decisions["firm"]) == {"Push", "Pull"}
@@ -251,11 +257,11 @@ def test_marketsim_why_reads_the_run_folder(tmp_path: Path) -> None:
     runner = CliRunner()
     out = tmp_path / "run"
     small = str(ROOT / "scenarios" / "small.toml")
-    assert runner.invoke(app, ["run", small, "--days", "8", "--out", str(out)]).exit_code == 0
+    assert runner.invoke(app, ["run", small, "--days", "25", "--out", str(out)]).exit_code == 0
     res = runner.invoke(app, ["why", str(out), "--firm", "PullCo", "--day", "3"])
     assert res.exit_code == 0, res.output
     lines = res.output.strip().splitlines()
-    assert len(lines) == 1 and lines[0].startswith("t=3.5 PullCo: released ")
+    assert len(lines) == 1 and lines[0].startswith("Day 3 (t=3.5): PullCo released ")
     bad = runner.invoke(app, ["why", str(out), "--firm", "Nobody"])
     assert (
         bad.exit_code == 2 and "no firm named 'Nobody'" in bad.output and "Traceback" not in bad.output

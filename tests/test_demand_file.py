@@ -27,7 +27,8 @@ def write(tmp_path: Path, text: str) -> Path:
 
 def test_bundled_demand_file_reads() -> None:
     t = load_demand_csv(SCENARIOS / "demand_example.csv")
-    assert list(t.columns) == ["day", "variant", "quantity", "patience_days"]
+    assert list(t.columns) == ["day", "time", "variant", "quantity", "patience_days"]
+    assert (t["time"] == t["day"]).all()  # dates without a time of day: orders at the day's start
     assert t["day"].min() == 0 and (t["quantity"] > 0).all()
     assert np.isinf(t["patience_days"]).mean() > 0.5
     assert units_per_day(t, 3).tolist() == [int(t[t["day"] == d]["quantity"].sum()) for d in range(3)]
@@ -40,6 +41,7 @@ def test_days_or_dates_and_variant_names(tmp_path: Path) -> None:
     )
     assert t.to_dict("list") == {
         "day": [0, 3],
+        "time": [0.0, 3.0],
         "variant": [0, 1],
         "quantity": [2, 5],
         "patience_days": [np.inf, np.inf],
@@ -57,7 +59,9 @@ def test_days_or_dates_and_variant_names(tmp_path: Path) -> None:
         ("date,quantity\n2025-01-01,3\n2025-01-02,-3\n", "row 3.quantity", "must be >= 0, got -3"),
         ("date,quantity\n2025-01-01,3\n2025-13-02,3\n", "row 3.date", "is not a date"),
         ("date,quantity\nyesterday,3\n", "row 2.date", "'yesterday' is not a date"),
-        ("day,quantity\n1.5,3\n", "row 2.day", "not a whole number of days"),
+        ("day,quantity\nsoon,3\n", "row 2.day", "'soon' is not a number of days"),
+        ("date,day,quantity\n2025-01-01,1,3\n", "row 1", "give one of the columns date and day"),
+        ("timestamp,quantity\n2025-01-01 25:00,3\n", "row 2.timestamp", "is not a date"),
         ("day,quantity\n-1,3\n", "row 2.day", "must be >= 0"),
         ("day,quantity\n1,three\n", "row 2.quantity", "'three' is not a whole number"),
         ("day,quantity\n1,3\n2\n", "row 3", "expected 2 columns, found 1"),
@@ -75,6 +79,33 @@ def test_bad_rows_are_named(tmp_path: Path, text: str, where: str, words: str) -
     line = e.value.lines()[0]
     assert line.startswith(f"{f}: {where}: " if where else f"{f}: "), line
     assert words in line
+
+
+def test_times_within_a_day_from_fractions_and_time_stamps(tmp_path: Path) -> None:
+    t = load_demand_csv(write(tmp_path, "day,quantity\n2.75,1\n0,2\n2.25,4\n"))
+    assert t[["day", "time", "quantity"]].values.tolist() == [[0, 0.0, 2], [2, 2.25, 4], [2, 2.75, 1]]
+    t = load_demand_csv(
+        write(tmp_path, "timestamp,quantity\n2025-03-02 18:00,1\n2025-03-01T06:00:00,2\n")
+    )
+    # day 0 is the first date's midnight: 6 a.m. on 1 March is 0.25, 6 p.m. on 2 March is 1.75
+    assert t["time"].tolist() == [0.25, 1.75] and t["day"].tolist() == [0, 1]
+
+
+@pytest.mark.parametrize("sep", [";", "\t", "|"])
+def test_a_spreadsheet_export_with_another_separator_reads(tmp_path: Path, sep: str) -> None:
+    """A spreadsheet in a decimal-comma country writes ``;`` and ``2,5``; the separator is sniffed."""
+    rows = ["date;variant;quantity;patience_days", "2025-01-06;custom;3;2,5", "2025-01-07;standard;1;"]
+    f = write(tmp_path, "\n".join(r.replace(";", sep) for r in rows) + "\n")
+    t = load_demand_csv(f, ("standard", "custom"))
+    assert t["quantity"].tolist() == [3, 1] and t["variant"].tolist() == [1, 0]
+    assert t["patience_days"].tolist() == [2.5, np.inf]
+
+
+def test_a_bad_row_in_a_semicolon_file_is_named(tmp_path: Path) -> None:
+    f = write(tmp_path, "day;quantity\n1;3\n2;x\n")
+    with pytest.raises(DemandError) as e:
+        load_demand_csv(f)
+    assert e.value.lines() == [f"{f}: row 3.quantity: 'x' is not a whole number"]
 
 
 def test_every_bad_row_is_listed(tmp_path: Path) -> None:
@@ -112,6 +143,7 @@ def test_cli_rejects_bad_demand_with_exit_2(tmp_path: Path, text: str, where: st
         ["--firm", "Workshop", "--generate", "poisson", "--demand", "x.csv"],
         ["--firm", "Workshop", "--generate", "chaos"],
         ["--firm", "Workshop", "--generate", "ar1", "--phi", "1.5"],
+        ["--firm", "Workshop", "--generate", "poisson", "--arrivals", "hourly"],
         ["--firm", "Workshop", "--demand", "missing.csv"],
     ],
 )
@@ -186,3 +218,20 @@ def test_generator_laws() -> None:
     assert peak > 140 and trough < 60
     with pytest.raises(ValueError, match="phi"):
         generate_daily("ar1", 10, rng, phi=1.0)
+
+
+def test_continuous_arrivals_spread_each_days_units_within_the_day() -> None:
+    """The same daily counts as daily arrivals, one order per unit at a uniform time in its day: with
+    Poisson counts a Poisson process (gaps exponential: mean 1 / rate, coefficient of variation 1)."""
+    from simulator.demand import unit_orders
+
+    rate, days = 6.0, 4000
+    units = generate_daily("poisson", days, Streams(5).get("demand"), mean=rate)
+    daily = unit_orders(units)
+    spread = unit_orders(units, Streams(5).get("demand:times"))
+    assert (daily["time"] == daily["day"]).all()
+    assert units_per_day(spread, days).tolist() == units.tolist()
+    assert ((spread["time"] >= spread["day"]) & (spread["time"] < spread["day"] + 1)).all()
+    gaps = np.diff(spread["time"].to_numpy())
+    assert gaps.mean() == pytest.approx(1 / rate, rel=0.02)
+    assert gaps.std() / gaps.mean() == pytest.approx(1.0, abs=0.03)

@@ -88,13 +88,13 @@ def test_run_writes_events_parquet_only_when_asked(tmp_path: Path) -> None:
     scenario = str(SCENARIOS / "small.toml")
     plain, logged = tmp_path / "plain", tmp_path / "logged"
     for out, extra in ((plain, []), (logged, ["--events"])):
-        res = runner.invoke(app, ["run", scenario, "--days", "12", "--out", str(out), *extra])
+        res = runner.invoke(app, ["run", scenario, "--days", "25", "--out", str(out), *extra])
         assert res.exit_code == 0, res.output
     assert not (plain / "events.parquet").exists()
     ev = pd.read_parquet(logged / "events.parquet")
-    assert list(ev.columns) == ["day", "kind", "consumer", "firm", "value"]
+    assert list(ev.columns) == ["day", "kind", "consumer", "firm", "firm_index", "value"]
     assert set(ev["kind"].astype(str)) >= {"PURCHASE", "DELIVERY", "WENT_WITHOUT"}
-    assert ev["day"].between(0, 11).all()
+    assert ev["day"].between(0, 24).all()
     ts = pd.read_parquet(logged / "timeseries.parquet")
     purchases = ev[ev["kind"].astype(str).isin(["PURCHASE", "SUPPORT_PURCHASE"])]
     assert len(purchases) == int(ts["orders"].sum())
@@ -108,7 +108,7 @@ def test_bad_edge_list_at_run_time_exits_2(tmp_path: Path) -> None:
         f'[population]\nsize = 50\n[network]\nkind = "edge_list"\npath = "{links}"\n'
         '[[firms]]\nname = "A"\n'
     )
-    res = runner.invoke(app, ["run", str(s), "--days", "3", "--out", str(tmp_path / "r")])
+    res = runner.invoke(app, ["run", str(s), "--days", "40", "--out", str(tmp_path / "r")])
     assert res.exit_code == 2
     assert f"{links}: line 2: row 99999 is outside the population" in res.output
     assert "Traceback" not in res.output

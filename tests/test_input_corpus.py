@@ -88,7 +88,7 @@ def test_malformed_file_is_refused(case: dict[str, Any], tmp_path: Path, no_simu
 def run_folder(tmp_path: Path) -> Path:
     """A finished run folder (made once per test that needs it; 5 days of the small scenario)."""
     out = tmp_path / "finished"
-    res = runner.invoke(app, ["run", str(SCENARIOS / "small.toml"), "--days", "5", "--out", str(out)])
+    res = runner.invoke(app, ["run", str(SCENARIOS / "small.toml"), "--days", "21", "--out", str(out)])
     assert res.exit_code == 0, res.output
     return out
 

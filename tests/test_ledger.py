@@ -231,7 +231,7 @@ def test_books_balance_on_any_demand(
 def test_shift_cost_fields_without_a_shift_calendar_are_an_error() -> None:
     with pytest.raises(ScenarioError, match="no stage has a shift calendar") as e:
         parse_scenario({"firms": [{"name": "A", "factory": {"overtime_premium": 1.0}}]})
-    assert e.value.problems[0][0] == "firms.0.factory"
+    assert e.value.problems[0][0] == "firms.0.factory.overtime_premium"  # the field at fault
     stage = {"name": "s", "shifts": 2}
     parse_scenario({"firms": [{"name": "A", "factory": {"stages": [stage], "overtime_premium": 1.0}}]})
 
@@ -257,4 +257,4 @@ def test_a_corrupted_ledger_is_caught(corrupt: Any, message: str) -> None:
     check_firm(firm)
     corrupt(firm)
     with pytest.raises(InvariantError, match=message):
-        check_firm(firm)
+        check_firm(firm, full=True)  # every law (a daily check reads only what moved)

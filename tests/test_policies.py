@@ -133,8 +133,10 @@ def test_cost_plus_price_is_logged() -> None:
     assert len(price) == 1 and price[0]["chosen"] == firm.price
 
 
+@pytest.mark.parametrize("review", ["periodic", "continuous"])
 @pytest.mark.parametrize("control", ["base_stock", "kanban", "conwip"])
-def test_pull_control_caps_work_in_process(control: str) -> None:
+def test_pull_control_caps_work_in_process(control: str, review: str) -> None:
+    extra = {"wip_limit": 8} if control == "conwip" else {}
     firm, env = make_firm(
         {
             "factory": {"unit_time": {"kind": "deterministic", "mean": 0.2}, "initial_stock": 0},
@@ -142,28 +144,35 @@ def test_pull_control_caps_work_in_process(control: str) -> None:
                 "name": "demand_centric",
                 "buffer": 6,
                 "control": control,
-                "wip_limit": 8,
+                "review": review,
                 "sop_days": 0,
+                **extra,
             },
         }
     )
     seen = []
+    plant = firm.plant
 
-    def watch(d: int) -> None:
-        e = firm.policy.decisions[-1]
-        seen.append((e["inputs"]["on_hand"], e["inputs"]["wip"], e["released"], e["inputs"]["level"]))
+    def watch() -> None:
+        seen.append((int(firm.on_hand[0]), plant.units_in_process))
 
-    drive(firm, env, [8] * 30, after_day=watch)  # 8 a day against 5 a day of capacity
-    for on_hand, wip, released, level in seen:
+    # after every event of the plant: the cap holds at every moment, not only at reviews
+    firm.listeners.append(lambda what: watch())
+    drive(firm, env, [8] * 30, after_day=lambda d: watch())  # 8 a day against 5 a day of capacity
+    assert seen
+    for on_hand, wip in seen:
         if control == "kanban":
-            assert on_hand + wip + released <= level
+            assert on_hand + wip <= 6  # the cards: finished goods + in process
         elif control == "conwip":
-            assert wip + released <= 8
-    wip_end = firm.plant.units_in_process
+            assert wip <= 8
     if control == "base_stock":
-        assert wip_end > 50  # every order is released: the backlog sits in the plant
-    else:
-        assert wip_end <= 8
+        assert plant.units_in_process > 50  # every order is released: the backlog sits in the plant
+    elif review == "continuous":
+        # saturated: a card (a unit of the cap) goes back in the moment it is free
+        assert plant.units_in_process == (6 if control == "kanban" else 8)
+    if control == "base_stock" or review == "continuous":
+        # the plant never idled: 5 a day, less the first half day and the last batch (up to 8 units)
+        assert plant.units_completed >= 5 * 29.5 - 8
 
 
 def test_sop_sets_shifts_from_sensed_demand_and_pays_for_the_shifts_it_holds() -> None:

@@ -35,7 +35,7 @@ ASSIGNMENTS: list[list[dict[str, Any]]] = [
     [{"name": "supplier_centric"}] * 3,
     [
         {"name": "supplier_centric", "decision": "ai", "pricing": "fixed"},
-        {"name": "demand_centric", "decision": "cobot", "overrides": ["cx_buffer"], "buffer": 5},
+        {"name": "demand_centric", "decision": "cobot", "overrides": ["cx_buffer"]},
         {"name": "demand_centric", "decision": "data", "control": "kanban"},
     ],
     [

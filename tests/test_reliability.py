@@ -210,7 +210,7 @@ def test_names_from_a_run_folder_cannot_drive_the_terminal(tmp_path: Path) -> No
     out = tmp_path / "run"
     assert (
         runner.invoke(
-            app, ["run", str(SCENARIOS / "small.toml"), "--days", "9", "--out", str(out)]
+            app, ["run", str(SCENARIOS / "small.toml"), "--days", "21", "--out", str(out)]
         ).exit_code
         == 0
     )
@@ -231,7 +231,7 @@ def test_a_second_writer_is_refused_while_the_first_writes(tmp_path: Path) -> No
     try:
         wait_for(lambda: (out / ".marketsim.json").exists(), "the first run to claim its folder")
         res = runner.invoke(
-            app, ["run", str(SCENARIOS / "small.toml"), "--days", "5", "--out", str(out)]
+            app, ["run", str(SCENARIOS / "small.toml"), "--days", "21", "--out", str(out)]
         )
         assert res.exit_code == 2, res.output
         assert "another marketsim process is writing" in res.output
@@ -243,9 +243,9 @@ def test_a_second_writer_is_refused_while_the_first_writes(tmp_path: Path) -> No
     assert first.returncode == 130, stderr
     assert "interrupted" in stderr
     assert not (out / "manifest.json").exists()
-    res = runner.invoke(app, ["run", str(SCENARIOS / "small.toml"), "--days", "5", "--out", str(out)])
+    res = runner.invoke(app, ["run", str(SCENARIOS / "small.toml"), "--days", "21", "--out", str(out)])
     assert res.exit_code == 0, res.output
-    assert json.loads((out / "manifest.json").read_text())["days"] == 5
+    assert json.loads((out / "manifest.json").read_text())["days"] == 21
 
 
 def test_a_second_sweep_into_a_folder_is_refused_while_the_first_writes(tmp_path: Path) -> None:
@@ -274,10 +274,10 @@ def test_a_killed_writers_temporary_files_are_removed_by_the_next(tmp_path: Path
     (out / "figures").mkdir()
     (out / "figures" / ".boycott_A.png.x2.tmp").write_bytes(b"\x89PNG")
     (out / "timeseries.parquet").write_bytes(b"half")  # an unfinished run's leftover
-    res = runner.invoke(app, ["run", str(SCENARIOS / "small.toml"), "--days", "5", "--out", str(out)])
+    res = runner.invoke(app, ["run", str(SCENARIOS / "small.toml"), "--days", "21", "--out", str(out)])
     assert res.exit_code == 0, res.output
     assert not [p for p in out.rglob("*.tmp")]
-    assert len(pd.read_parquet(out / "timeseries.parquet")) == 10
+    assert len(pd.read_parquet(out / "timeseries.parquet")) == 2 * 21  # two firms, 21 days
 
 
 # --- clean shutdown -----------------------------------------------------------------------------------
@@ -372,18 +372,24 @@ def test_killing_a_sweep_kills_its_pool_workers(tmp_path: Path) -> None:
 def test_events_file_is_streamed_and_equals_the_log(tmp_path: Path) -> None:
     out = tmp_path / "run"
     res = runner.invoke(
-        app, ["run", str(SCENARIOS / "small.toml"), "--days", "15", "--events", "--out", str(out)]
+        app, ["run", str(SCENARIOS / "small.toml"), "--days", "25", "--events", "--out", str(out)]
     )
     assert res.exit_code == 0, res.output
     streamed = pd.read_parquet(out / "events.parquet")
     from simulator.scenario import load_scenario
 
-    spec = load_scenario(SCENARIOS / "small.toml").shortened(15)[0]
+    spec = load_scenario(SCENARIOS / "small.toml").shortened(25)[0]
     model = MarketModel(spec)
     model.run()
     kept = model.event_log.to_frame()
+    # the file names the firms and keeps their positions; the log's frame has the positions
+    names = {-1: None, 0: "PushCo", 1: "PullCo"}
+    assert [None if pd.isna(x) else x for x in streamed["firm"]] == [names[i] for i in kept["firm"]]
     pd.testing.assert_frame_equal(
-        streamed.assign(kind=streamed["kind"].astype(str)), kept.assign(kind=kept["kind"].astype(str))
+        streamed.drop(columns="firm")
+        .rename(columns={"firm_index": "firm"})
+        .assign(kind=streamed["kind"].astype(str)),
+        kept.assign(kind=kept["kind"].astype(str)),
     )
     assert not list(out.glob(".*tmp"))
 
@@ -413,7 +419,10 @@ def test_the_event_log_keeps_one_buffer_in_memory(tmp_path: Path) -> None:
     expected = pd.concat(want, ignore_index=True)
     assert got["day"].tolist() == expected["day"].tolist()
     assert got["consumer"].tolist() == expected["consumer"].tolist()
-    assert got["firm"].tolist() == expected["firm"].tolist()
+    assert got["firm_index"].tolist() == expected["firm"].tolist()
+    # the file names each firm (the log was made without names: "firm 0", "firm 1"; none: null)
+    names = [None if i < 0 else f"firm {i}" for i in expected["firm"].tolist()]
+    assert [None if pd.isna(x) else x for x in got["firm"].tolist()] == names
     np.testing.assert_array_equal(
         log.daily_counts(EventKind.PURCHASE, 1, 0, 59),
         np.bincount(expected.loc[expected["firm"] == 1, "day"], minlength=60),

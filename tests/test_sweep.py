@@ -60,7 +60,7 @@ def _write(tmp_path: Path, text: str, size: int = 400) -> Path:
         (('"demand_centric"]', '"demand_centrc"]'), "policies.1.policy.name: unknown policy"),
         (
             ('kind = "grid"', 'kind = "sobol"\n'),
-            "design: points: Sobol's base sample must be a power of 2",
+            "design.points: Sobol's base sample must be a power of 2",
         ),
         (('firm = "PullCo"', 'firm = "Nobody"'), "firm: no firm named 'Nobody'"),
         (("days = 40", "days = 5"), "warmup_days: warmup_days (10) must be < days (5)"),

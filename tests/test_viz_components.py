@@ -3,31 +3,18 @@
 from __future__ import annotations
 
 import os
-import time
+import threading
 
 import ipyvuetify as v
-import ipywidgets
-import numpy as np
 import pytest
 import solara
+import solara.widgets
 from conftest import SCENARIOS, tiny_scenario
-from mesa.visualization.utils import update_counter
 
-from simulator.scenario import load_scenario
 from simulator.viz import app
 from simulator.viz import components as comp
 from simulator.viz.controls import model_params
-from simulator.viz.live import LiveMarket
-
-PNG = b"\x89PNG"
-PLOTS = [
-    comp.NetworkPlot,
-    comp.SharePlot,
-    comp.GenerationSharePlot,
-    comp.OperationsPlot,
-    comp.ProfitPlot,
-    comp.SocialPlot,
-]
+from simulator.viz.live import LiveMarket, PageLink, live_markets, stop_all
 
 
 def render_page(base):
@@ -56,8 +43,12 @@ def click(rc, label, times=1):
         rc.find(v.Btn, children=[label]).widget.click()
 
 
-def pngs(rc):
-    return [w.value for w in rc.find(ipywidgets.Image).widgets]
+def charts(rc) -> list[dict]:
+    return [w.spec for w in rc.find(solara.widgets.VegaLite).widgets]
+
+
+def captions(rc) -> list[str]:
+    return [w.children[0] for w in rc.find(v.Html, class_="viz-plot-day").widgets]
 
 
 def kpi_table(rc) -> dict[str, list[str]]:
@@ -79,11 +70,20 @@ def errors(rc):
     return [w.children for w in rc.find(v.Alert, type="error").widgets]
 
 
-@pytest.fixture(autouse=True)
-def draw_every_day(monkeypatch):
-    """Draw every plot on every render (the page spaces out redraws in time; tests check content)."""
-    monkeypatch.setattr(comp, "REDRAW_SECONDS", 0.0)
-    monkeypatch.setattr(comp, "DRAW_DUTY", 0.0)
+def rows(spec: dict) -> list[dict]:
+    """A chart's data rows (inline CSV) as dicts."""
+    import csv
+    import io
+
+    out = list(csv.DictReader(io.StringIO(spec["data"]["values"])))
+    for r in out:
+        r["day"] = int(float(r["day"]))
+        r["value"] = float(r["value"])
+    return out
+
+
+def line_days(spec: dict, firm: str) -> list[int]:
+    return [r["day"] for r in rows(spec) if r["firm"] == firm]
 
 
 @pytest.fixture
@@ -91,22 +91,33 @@ def small_page():
     return render_page(SCENARIOS / "small.toml")
 
 
-def test_page_steps_resets_and_redraws(small_page):
+def test_page_steps_resets_and_every_plot_shows_the_day(small_page):
     rc = small_page
     assert text(rc, "viz-day") == "Day: 0"
-    before = pngs(rc)
-    assert len(before) == len(PLOTS) and all(p[:4] == PNG for p in before)
-    click(rc, "Step", 3)  # the first day's share is one point (no line yet)
+    assert len(charts(rc)) == len(comp.PLOT_NAMES)
+    assert set(captions(rc)) == {"as of day 0"}
+    click(rc, "Step", 3)
     assert text(rc, "viz-day") == "Day: 3"
-    after = pngs(rc)
-    assert all(a != b for a, b in zip(before, after, strict=True))  # every plot has the new days
+    assert set(captions(rc)) == {"as of day 3"} and len(captions(rc)) == len(comp.PLOT_NAMES)
+    share = next(s for s in charts(rc) if s.get("title") == "Market share by firm")
+    days = line_days(share, "PushCo")  # a share from the first day someone bought on
+    assert days == list(range(days[0], 4)) and days[0] >= 1
+    assert all(0 <= r["value"] <= 1 for r in rows(share))
+    profit = next(s for s in charts(rc) if s.get("title") == "Profit to date")
+    assert line_days(profit, "PullCo") == [0, 1, 2, 3]
     table = kpi_table(rc)
     assert table["KPI (day 0 to now)"] == ["PushCo", "PullCo"]
     assert table["policy"] == ["supplier-centric", "demand-centric"]
     click(rc, "Reset")
-    assert text(rc, "viz-day") == "Day: 0"
-    assert pngs(rc) == before  # same settings, same seed: the same day-0 pictures
+    assert text(rc, "viz-day") == "Day: 0" and set(captions(rc)) == {"as of day 0"}
     assert errors(rc) == []
+
+
+def test_page_title_and_hidden_page_tab():
+    rc = render_page(SCENARIOS / "baseline.toml")
+    titles = [w for w in rc.find(v.Html).widgets if "Meaning-out market: baseline" in str(w.children)]
+    assert titles  # Mesa's app bar
+    assert ".v-tabs { display: none" in app.CSS
 
 
 def test_sliders_at_both_ends_then_reset(small_page):
@@ -174,16 +185,27 @@ def test_a_failing_day_shows_a_message_and_reset_recovers(small_page, monkeypatc
     assert errors(rc) == []
 
 
-def test_one_firm_and_every_component_renders_on_day_zero_and_later():
+def test_closing_the_page_stops_and_releases_its_market():
+    rc = render_page(SCENARIOS / "small.toml")
+    click(rc, "Step", 2)
+    rc.close()  # what Solara does when the session ends
+    # the market the page showed is closed and let go of its state
+    from simulator.viz.live import _LIVE
+
+    closed = [m for m in list(_LIVE) if m.closed and "population" not in vars(m)]
+    assert closed, "the page's market should be closed and released"
+    m = closed[-1]
+    m.step()
+    assert m.running is False and m.day == 2
+
+
+def test_one_firm_and_the_page_render_on_day_zero_and_later():
     base = tiny_scenario().model_copy(update={"firms": tiny_scenario().firms[:1]})
     m = LiveMarket(base=base, population_size=2)
-    for day in range(2):
-        for c in PLOTS:
-            rc = solara.render(c(m), handle_error=False)[1]
-            assert rc.find(ipywidgets.Image).widget.value[:4] == PNG
-        solara.render(comp.KpiTable(m), handle_error=False)
-        _, rc = solara.render(comp.Status(m), handle_error=False)
-        assert text(rc, "viz-day") == f"Day: {day}"
+    for day in range(3):
+        for column in (comp.MarketColumn, comp.PlantColumn):
+            _, rc = solara.render(column(m), handle_error=False)
+            assert set(captions(rc)) == {f"as of day {day}"}
         m.step()
 
 
@@ -199,44 +221,74 @@ def test_kpis_match_the_history():
     assert ("boycotting" in rows) == ("boycott" in m.history)
 
 
-def test_share_helpers():
-    counts = np.array([[1, 3], [0, 0], [2, 2], [5, 0]], dtype=float)
-    assert comp.rolling_sum(counts, 2).tolist() == [[1, 3], [1, 3], [2, 2], [7, 2]]
-    s = comp.shares(counts, 1)
-    assert s[0].tolist() == [0.25, 0.75] and np.isnan(s[1]).all() and s[3].tolist() == [1.0, 0.0]
+def test_charts_read_the_datacollector_with_event_markers():
+    m = LiveMarket(base=tiny_scenario(**{"events": [{"kind": "scandal", "firm": "Push", "day": 2}]}))
+    for _ in range(6):
+        m.step()
+    df = m.datacollector.get_model_vars_dataframe()
+    assert len(df) == 7  # day 0 and six days
+    spec = comp.series_spec(m, "on_hand", "t", "units")
+    for f in m.firms:
+        want = df[f"on_hand|{f.name}"].tolist()[1:]
+        got = [r["value"] for r in rows(spec) if r["firm"] == f.name]
+        assert got == want
+        assert want == m.history.get("on_hand")[:, f.index].tolist()
+    rules = spec["layer"][1]["data"]["values"]
+    assert [(e["day"], e["letter"]) for e in rules] == [(2, "S")]
+
+
+def test_network_tooltip_names_generation_and_firm():
+    m = LiveMarket(base=tiny_scenario())
+    for _ in range(5):
+        m.step()
+    agent = next(iter(m.grid.agents))
+    style = comp.consumer_portrayal(agent)
+    assert style.tooltip["generation"] == agent.generation
+    assert style.tooltip["last bought from"] in [f.name for f in m.firms] + ["none yet"]
+    assert style.marker == comp.GENERATION_MARKERS[agent.generation]
 
 
 def test_page_params_match_what_the_model_accepts():
+    from simulator.scenario import load_scenario
+
     base = load_scenario(SCENARIOS / "baseline.toml")
     params = model_params(base)
     m = LiveMarket(**app.initial_values(params))  # what Mesa's Reset passes, without its scenario
     assert m.population.n == base.population.size and m.notes == []
 
 
-def test_quick_days_are_drawn_when_the_redraw_interval_is_over(monkeypatch):
-    class Clock:  # the page's clock, moved by hand
-        now = 100.0
+def test_a_market_takes_turns_with_the_page_and_waits_for_a_tab():
+    lock = threading.Lock()
+    connected = threading.Event()
+    link = PageLink(render_lock=lock, connected=connected.is_set)
+    m = LiveMarket(base=tiny_scenario(), page=link)
+    connected.set()
+    lock.acquire()  # the page is being drawn
+    t = threading.Thread(target=m.step)
+    t.start()
+    t.join(0.5)
+    assert t.is_alive() and m.day == 0  # no day while the page draws
+    lock.release()
+    t.join(10)
+    assert m.day == 1 and not lock.locked()
+    connected.clear()  # the tab went away: Play waits
+    t = threading.Thread(target=m.step)
+    t.start()
+    t.join(0.5)
+    assert t.is_alive() and m.day == 1
+    link.closed.set()  # the session ends: the step returns without a day, Play ends
+    t.join(10)
+    assert not t.is_alive() and m.day == 1 and m.running is False
 
-        def monotonic(self):
-            return self.now
 
-        def perf_counter(self):
-            return time.perf_counter()
-
-    clock = Clock()
-    monkeypatch.setattr(comp, "time", clock)
-    monkeypatch.setattr(comp, "REDRAW_SECONDS", 1.0)
+def test_stop_all_ends_every_market():
     m = LiveMarket(base=tiny_scenario())
-    _, rc = solara.render(comp.SharePlot(m), handle_error=False)
-    first = rc.find(ipywidgets.Image).widget.value
-    for _ in range(3):
+    assert live_markets() >= 1
+    import simulator.viz.live as live
+
+    try:
+        stop_all()
         m.step()
-    clock.now = 100.5
-    update_counter.value += 1  # what Step does after the day
-    assert rc.find(ipywidgets.Image).widget.value == first  # within the interval: not redrawn yet
-    clock.now = 101.5  # the catch-up thread wakes 0.5 s after the Step and redraws
-    deadline = time.monotonic() + 30
-    while rc.find(ipywidgets.Image).widget.value == first and time.monotonic() < deadline:
-        time.sleep(0.05)
-    assert rc.find(ipywidgets.Image).widget.value != first
-    assert set(m.draw_seconds) == {"share"}
+        assert m.day == 0 and m.running is False and m.closed
+    finally:
+        live._SERVER_STOPPING.clear()

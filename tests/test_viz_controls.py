@@ -211,7 +211,7 @@ def test_a_failing_day_stops_the_model_instead_of_raising(monkeypatch):
     assert m.day == 1 and m.history.n == 1
 
 
-def test_daily_table_grows_and_publishes_whole_days():
+def test_daily_table_grows_and_keeps_totals():
     t = DailyTable(2)
     for d in range(200):
         t.append({"a": np.array([d, -d]), **({"b": np.array([1.0, 2.0])} if d >= 3 else {})})
@@ -219,18 +219,25 @@ def test_daily_table_grows_and_publishes_whole_days():
     assert np.isnan(t.get("b")[:3]).all() and t.get("b")[3].tolist() == [1.0, 2.0]
     assert np.isnan(t.get("missing")).all() and t.get("missing").shape == (200, 2)
     assert t.keys() == ("a", "b")
+    assert t.totals["a"].tolist() == [sum(range(200)), -sum(range(200))]
+    assert t.totals["b"].tolist() == [197.0, 394.0]
 
 
-def test_network_sample_is_connected_neighbourhoods_and_laid_out():
+def test_network_sample_is_connected_neighbourhoods_in_a_mesa_network_space():
     m = LiveMarket(base=load_scenario(SCENARIOS / "baseline.toml"))
-    rows, edges, xy = m.network_sample()
-    assert len(rows) == 150 == len(set(rows.tolist())) == len(xy)
-    assert np.isfinite(xy).all()
+    rows, edges = m.network_sample()
+    assert len(rows) == 150 == len(set(rows.tolist()))
     adj = m.network.tocsr()
     for a, b in edges[:50]:
         assert adj[rows[a], rows[b]] != 0
     assert len(edges) >= len(rows) - 1  # grown breadth-first: at least a spanning tree's links
     assert m.network_sample()[0] is rows  # computed once
+    # the page's Mesa space: one agent per sampled consumer on its node, the sample's links
+    agents = list(m.grid.agents)
+    assert sorted(a.row for a in agents) == sorted(rows.tolist())
+    assert {a.cell.coordinate for a in agents} == set(range(150))
+    assert m.grid.G.number_of_edges() == len(edges)
+    assert agents[0].generation in GENERATIONS
 
 
 def test_viz_command_rejects_bad_input(tmp_path):
@@ -261,14 +268,31 @@ def test_viz_command_rejects_bad_input(tmp_path):
     assert r.stderr.strip().startswith(f"--port {port}: cannot listen on 127.0.0.1:{port}"), r.stderr
 
 
-def test_server_arguments_keep_solara_offline():
+def test_server_settings_keep_solara_offline_and_end_sessions(tmp_path):
     from simulator.viz import server
 
-    args = server.solara_args("127.0.0.1", 8765)
-    assert args[:2] == ["run", "simulator.viz.app"]
-    assert {"--production", "--no-open", "--no-check-version"} <= set(args)
-    assert server.default_scenario_path() == SCENARIOS / "baseline.toml"
+    env = server.solara_environment(SCENARIOS / "baseline.toml", 8765, "127.0.0.1", 30, tmp_path)
+    assert env["SOLARA_APP"] == "simulator.viz.app" and env["SOLARA_MODE"] == "production"
+    assert env["SOLARA_TELEMETRY_MIXPANEL_ENABLE"] == "False"
+    assert env["SOLARA_KERNEL_CULL_TIMEOUT"] == "30s"
+    assert server.default_scenario_path().resolve() == (SCENARIOS / "baseline.toml").resolve()
     assert server.url("::1", 80) == "http://[::1]:80/"
+
+
+def test_asset_folder_serves_the_chart_library_under_the_names_the_page_asks_for(tmp_path):
+    from simulator.viz import server
+
+    installed = tmp_path / "cdn"
+    for name in ("vega@5.21.0", "vega-lite@5.2.0", "vega-embed@6.20.2", "requirejs@2.3.6"):
+        (installed / name / "build").mkdir(parents=True)
+        (installed / name / "build" / "x.js").write_text(name)
+    (tmp_path / "out").mkdir()
+    out = server.asset_folder(installed, tmp_path / "out")
+    assert (out / "vega@5" / "build" / "x.js").read_text() == "vega@5.21.0"
+    assert (out / "vega-lite@5" / "build" / "x.js").read_text() == "vega-lite@5.2.0"
+    assert (out / "vega-embed@6" / "build" / "x.js").read_text() == "vega-embed@6.20.2"
+    assert (out / "requirejs@2.3.6" / "build" / "x.js").exists()
+    assert all((installed / n).exists() for n in ("vega@5.21.0", "requirejs@2.3.6"))
 
 
 def test_missing_browser_skips_locally_and_fails_under_ci(monkeypatch):

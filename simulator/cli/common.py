@@ -24,6 +24,43 @@ out = Console()
 err = Console(stderr=True)
 
 
+def _version(value: bool) -> None:
+    if value:
+        from importlib.metadata import PackageNotFoundError, version
+
+        from simulator import __version__
+
+        try:
+            v = version("meaningout-simulator")
+        except PackageNotFoundError:  # run from a checkout without installing
+            v = __version__
+        typer.echo(f"marketsim {v}")
+        raise typer.Exit()
+
+
+@app.callback()
+def _options(
+    show_version: Annotated[
+        bool,
+        typer.Option(
+            "--version",
+            callback=_version,
+            is_eager=True,
+            metavar="",
+            help="Print the version and exit.",
+        ),
+    ] = False,
+) -> None:
+    """Simulate value-driven ('meaning out') consumers buying from firms with different supply chains."""
+
+
+def input_path(arg: str, kind: str = "scenarios") -> Path:
+    """A file argument: the path given, or the bundled scenario (or sweep) of that name."""
+    from simulator.bundled import resolve
+
+    return resolve(arg, kind)  # type: ignore[arg-type]
+
+
 class BadInput(Exception):
     """Bad input from the user: printed as given, exit code 2."""
 

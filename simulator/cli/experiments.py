@@ -16,7 +16,16 @@ from rich.progress import (
     TimeRemainingColumn,
 )
 
-from simulator.cli.common import AllowLargeOpt, app, default_out, err, estimate_note, fail_input
+from simulator.cli.common import (
+    AllowLargeOpt,
+    app,
+    default_out,
+    err,
+    estimate_note,
+    fail_input,
+    input_path,
+    out,
+)
 from simulator.scenario import ScenarioError, load_scenario, strip_controls
 
 
@@ -81,10 +90,55 @@ def _run_experiment(
         f"{len(outcome.failed)} failed)"
     )
     typer.echo(f"Folder: {out_dir}\nReport: {html}\n        {md}")
+    try:
+        print_answer(out_dir)
+    except NotAnExperiment:
+        pass
     if outcome.failed:
         n = len(outcome.failed)
         typer.echo(f"{n} runs failed (see {out_dir / 'failed'}); --resume retries them", err=True)
         raise typer.Exit(1)
+
+
+def print_answer(folder: Path) -> None:
+    """The experiment's answer in the terminal: the headline of a comparison, a sweep's tipping
+    points and where today's market sits."""
+    from simulator import answers
+    from simulator.experiments import analysis
+
+    exp = analysis.load(folder)
+    what = "scenario" if exp.mode == "scenarios" else "policy"
+    out.print("")
+    if exp.parameters:
+        kpis = [exp.kpi]
+        for a in analysis.HEADLINE:
+            key = next((k for k in a.candidates if k in exp.index and exp.index[k].notna().any()), None)
+            if key is not None and key not in kpis:
+                kpis.append(key)
+        lines = [line for k in kpis for line in answers.sweep_sentences(analysis.sweep_answer(exp, k))]
+        out.print("[bold]The answer[/bold]")
+        for line in lines or ["No single tipping point for a design with several swept parameters."]:
+            out.print(f"- {_safe(line)}", highlight=False)
+        sob = analysis.sobol_indices(exp)
+        warning = analysis.sobol_warning(exp, sob)
+        if warning:
+            err.print(warning, highlight=False)
+        return
+    if len(exp.policies) < 2:
+        return
+    for firm in exp.reported_firms:
+        table = analysis.headline(exp, 0, firm)
+        title = f"The answer for {firm}" + (" (its policy varied)" if exp.mode == "policies" else "")
+        out.print(f"[bold]{_safe(title)}[/bold]")
+        for line in answers.headline_sentences(table, what):
+            out.print(f"- {_safe(line)}", highlight=False)
+
+
+def _safe(text: str) -> str:
+    """Names from a scenario printed as text: no control characters, no Rich markup."""
+    from rich.markup import escape
+
+    return escape(strip_controls(text))
 
 
 def _check_executor(executor: str, scheduler: str | None) -> None:
@@ -115,8 +169,16 @@ ResumeOpt = Annotated[bool, typer.Option(help="Continue an interrupted folder: r
 
 @app.command()
 def compare(
-    scenario: Annotated[Path, typer.Argument(help="Scenario file (TOML).")],
-    policies: Annotated[str, typer.Option(help="Comma-separated policies to give the firm, e.g. A,B.")],
+    scenarios: Annotated[
+        list[str],
+        typer.Argument(
+            help="Scenario file(s) or bundled names. One with --policies: that firm's policies "
+            "compared; two or more: the whole scenarios compared, every firm reported."
+        ),
+    ],
+    policies: Annotated[
+        str | None, typer.Option(help="Comma-separated policies to give the firm, e.g. A,B.")
+    ] = None,
     firm: Annotated[str | None, typer.Option(help="Firm whose policy changes (default: first).")] = None,
     replications: Annotated[int, typer.Option(min=2, help="Replications per policy.")] = 10,
     seed: Annotated[int | None, typer.Option(min=0, help="Root seed (default: run.seed).")] = None,
@@ -141,48 +203,78 @@ def compare(
     trials: Annotated[int, typer.Option(min=1, help="With --tune: candidates per policy.")] = 12,
     allow_large: AllowLargeOpt = False,
 ) -> None:
-    """Compare policies on one firm with paired replications (common random numbers)."""
-    from simulator.experiments.design import compare_experiment
+    """Compare policies on one firm, or whole scenarios, with paired replications (common random
+    numbers); ends with the answer: who wins on profit, quality, cost, delivery and market share."""
+    from simulator.experiments.design import compare_experiment, compare_scenarios_experiment
 
-    names = [p.strip() for p in policies.split(",") if p.strip()]
-    if not names:
+    _check_executor(executor, scheduler)
+    paths = [input_path(s) for s in scenarios]
+    if len(paths) >= 2:
+        if policies is not None or firm is not None or tune:
+            fail_input(
+                [
+                    "--policies/--firm/--tune: compare either policies of one firm in one scenario, "
+                    "or whole scenarios (two or more files), not both"
+                ]
+            )
+    elif policies is None:
+        fail_input(
+            [
+                "--policies: name the policies to compare (e.g. --policies "
+                "supplier_centric,demand_centric), or give two or more scenarios to compare"
+            ]
+        )
+    names = [p.strip() for p in (policies or "").split(",") if p.strip()]
+    if len(paths) == 1 and not names:
         fail_input(["--policies: name at least one policy"])
     chosen: list[Any] = list(names)
-    _check_executor(executor, scheduler)
     if tune:
         from simulator.cli.tune import _inputs, run_tuning
 
-        base, who, _ = _inputs(scenario, firm, policies if len(names) <= 2 else None, days)
         if len(names) > 2:
             fail_input(["--tune: tune one or two policies"])
+        base, who, _ = _inputs(paths[0], firm, policies, days)
         root0 = base.run.seed if seed is None else seed
         result = run_tuning(base, who, names, trials, 2, replications, root0, workers, None)
         chosen = [{"label": t["policy"], **t["best"]} for t in result["tuning"]]
         firm = who
     try:
-        spec = load_scenario(scenario)
+        spec = load_scenario(paths[0])
         root = spec.run.seed if seed is None else seed
-        exp = compare_experiment(
-            scenario,
-            chosen,
-            firm,
-            replications,
-            root,
-            days,
-            warmup,
-            allow_large=allow_large,
-            workers=_workers(executor, workers),
-        )
+        if len(paths) >= 2:
+            exp = compare_scenarios_experiment(
+                paths,  # type: ignore[arg-type]
+                replications,
+                root,
+                days,
+                warmup,
+                allow_large=allow_large,
+                workers=_workers(executor, workers),
+            )
+            name = "compare-" + "-vs-".join(exp.labels)
+        else:
+            exp = compare_experiment(
+                paths[0],
+                chosen,
+                firm,
+                replications,
+                root,
+                days,
+                warmup,
+                allow_large=allow_large,
+                workers=_workers(executor, workers),
+            )
+            name = f"compare-{spec.name}"
     except ScenarioError as e:
         fail_input(e.lines())
         return
-    target = out_dir or default_out(f"compare-{spec.name}", root)
+    target = out_dir or default_out(name[:60], root)
     _run_experiment(exp, target, "compare", executor, workers, scheduler, resume, with_report)
 
 
 @app.command()
 def sweep(
-    sweep_file: Annotated[Path, typer.Argument(help="Sweep file (TOML).")],
+    sweep_file: Annotated[str, typer.Argument(help="Sweep file (TOML) or bundled sweep name.")],
     out_dir: Annotated[Path | None, typer.Option("--out", help="Output folder.")] = None,
     executor: ExecutorOpt = "process",
     workers: WorkersOpt = None,
@@ -200,7 +292,11 @@ def sweep(
 
     _check_executor(executor, scheduler)
     try:
-        exp = load_experiment(sweep_file, allow_large=allow_large, workers=_workers(executor, workers))
+        exp = load_experiment(
+            input_path(sweep_file, "sweeps"),
+            allow_large=allow_large,
+            workers=_workers(executor, workers),
+        )
     except ScenarioError as e:
         fail_input(e.lines())
         return
@@ -210,13 +306,27 @@ def sweep(
 
 @app.command()
 def report(
-    folder: Annotated[Path, typer.Argument(help="A compare or sweep output folder.")],
+    folder: Annotated[Path, typer.Argument(help="A run folder, or a compare or sweep folder.")],
 ) -> None:
-    """Write report.html (self-contained) and report.md for a compare or sweep folder."""
+    """Write report.html (self-contained) and report.md for a run, compare or sweep folder."""
+    from simulator.run_report import NotARun, is_run_folder
+
+    if is_run_folder(folder):
+        from simulator.run_report import write_run_report
+
+        try:
+            md, html = write_run_report(folder)
+        except NotARun as e:
+            fail_input([str(e)])
+            return
+        typer.echo(f"Report: {html}\n        {md}")
+        return
     from simulator.experiments.analysis import DamagedIndex, NotAnExperiment
     from simulator.experiments.engine import ExperimentFolderError, rebuild_index
     from simulator.report import write_report
 
+    if not (folder / "manifest.json").is_file():
+        fail_input([f"{folder}: neither a run folder nor a compare or sweep folder (no manifest.json)"])
     try:
         try:
             md, html = write_report(folder)
@@ -228,3 +338,4 @@ def report(
         fail_input([str(e)])
         return
     typer.echo(f"Report: {html}\n        {md}")
+    print_answer(folder)

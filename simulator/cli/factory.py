@@ -7,17 +7,37 @@ from typing import Annotated
 
 import typer
 
-from simulator.cli.common import AllowLargeOpt, app, claim, default_out, estimate_note, fail_input, out
+from simulator.cli.common import (
+    AllowLargeOpt,
+    app,
+    claim,
+    default_out,
+    estimate_note,
+    fail_input,
+    input_path,
+    out,
+)
 from simulator.cli.kpi_table import kpi_table
 from simulator.scenario import ScenarioError, load_scenario
 
 
+def _short_run(what: str, warmup: int, path: Path) -> str:
+    return (
+        f"{what}: not longer than the warm-up ({warmup} days, run.warmup_days in {path}); "
+        "KPIs would cover no day. Give more days or a shorter warm-up."
+    )
+
+
 @app.command()
 def factory(
-    scenario: Annotated[Path, typer.Argument(help="Scenario file (TOML).")],
+    scenario: Annotated[str, typer.Argument(help="Scenario file (TOML) or bundled scenario name.")],
     firm: Annotated[str, typer.Option(help="The firm whose factory and policy to run.")],
     demand: Annotated[
-        Path | None, typer.Option(help="Demand file: date or day, quantity[, variant, patience_days].")
+        Path | None,
+        typer.Option(
+            help="Demand file (separator sniffed): date, timestamp or day (fractions are times "
+            "within the day), quantity[, variant, patience_days]."
+        ),
     ] = None,
     generate: Annotated[
         str | None, typer.Option(help="Generated demand instead: normal, poisson, ar1 or seasonal.")
@@ -27,6 +47,14 @@ def factory(
     phi: Annotated[float, typer.Option(help="Generated: AR(1) coefficient.")] = 0.5,
     amplitude: Annotated[float, typer.Option(help="Generated: seasonal amplitude (0-1).")] = 0.3,
     period: Annotated[float, typer.Option(help="Generated: seasonal period (days).")] = 365.0,
+    arrivals: Annotated[
+        str,
+        typer.Option(
+            help="Generated: 'daily' (each day's units at its start, as the market books them) or "
+            "'continuous' (each unit at a uniform time within its day; with poisson, a Poisson "
+            "process)."
+        ),
+    ] = "daily",
     seed: Annotated[int | None, typer.Option(min=0, help="Root seed (default: run.seed).")] = None,
     days: Annotated[int | None, typer.Option(min=1, help="Days to simulate.")] = None,
     out_dir: Annotated[
@@ -35,9 +63,7 @@ def factory(
     allow_large: AllowLargeOpt = False,
 ) -> None:
     """Run one firm's factory and policy on a demand file or generated demand (no market)."""
-    from simulator.factory_mode import demand_for, run_factory
     from simulator.resources import ResourceError, check_fits, factory_estimate
-    from simulator.results import now_iso, write_run_folder
     from simulator.schema import MAX_MAGNITUDE
 
     numbers = {"--mean": mean, "--sd": sd, "--phi": phi, "--amplitude": amplitude, "--period": period}
@@ -48,8 +74,15 @@ def factory(
     ]
     if bad:
         fail_input(bad)
+    path = input_path(scenario)
     try:
-        spec = load_scenario(scenario)
+        spec = load_scenario(path)
+        if days is not None and spec.run.warmup_days >= days:
+            fail_input([_short_run(f"--days {days}", spec.run.warmup_days, path)])
+        # the model's modules load only once the input is known to be good (a bad path fails fast)
+        from simulator.factory_mode import demand_for, run_factory
+        from simulator.results import now_iso, write_run_folder
+
         if generate is not None:  # size the generated demand before making it
             n_guess = days if days is not None else spec.run.days
             guess = factory_estimate(spec, n_guess, int(mean * n_guess))
@@ -62,6 +95,7 @@ def factory(
             generate,
             days,
             root_seed,
+            arrivals=arrivals,
             mean=mean,
             sd=sd,
             phi=phi,
@@ -74,6 +108,8 @@ def factory(
     except ScenarioError as e:
         fail_input(e.lines())
         return
+    if spec.run.warmup_days >= n_days:
+        fail_input([_short_run(f"{demand}: {n_days} days of demand", spec.run.warmup_days, path)])
     orders = int(table["quantity"].sum()) if unit_orders else len(table)
     est = factory_estimate(spec, n_days, orders)
     try:
@@ -85,7 +121,7 @@ def factory(
     with claim(target, "factory"):
         started = now_iso()
         result = run_factory(spec, firm, table, days=n_days, seed=root_seed, unit_orders=unit_orders)
-        source = str(demand) if demand is not None else f"generated {generate}"
+        source = str(demand) if demand is not None else f"generated {generate} ({arrivals} arrivals)"
         extra = {"mode": "factory", "firm": firm, "demand": source}
         from simulator.firms.figures import write_profit_figure
 

@@ -17,6 +17,7 @@ from simulator.cli.common import (
     err,
     estimate_note,
     fail_input,
+    input_path,
     out,
 )
 from simulator.scenario import ScenarioError, load_scenario, strip_controls
@@ -52,15 +53,17 @@ def check(
 def why(
     folder: Annotated[Path, typer.Argument(help="A run folder (it holds decisions.parquet).")],
     firm: Annotated[str | None, typer.Option(help="Only this firm's decisions.")] = None,
-    day: Annotated[int | None, typer.Option(min=0, help="Only the decisions of this day.")] = None,
+    day: Annotated[int | None, typer.Option(help="Only the decisions of this day.")] = None,
     action: Annotated[
         str | None, typer.Option(help="Only release, capacity, price, quality, marketing or hold.")
     ] = None,
 ) -> None:
-    """Explain a run's decisions: what each firm decided, by which rule or override, and why."""
+    """Explain a run's decisions in sentences: what each firm decided, by which rule, and why."""
+    import json
+
     import pandas as pd
 
-    from simulator.policies.decisions import explain
+    from simulator.why import explain
 
     path = folder / "decisions.parquet"
     if not path.is_file():
@@ -76,9 +79,27 @@ def why(
     actions = ("release", "capacity", "price", "quality", "marketing", "hold")
     if action is not None and action not in actions:
         fail_input([f"--action: choose one of {', '.join(actions)} (got {action!r})"])
-    for line in explain(df, firm, day, action):
+    try:
+        days = int(json.loads((folder / "manifest.json").read_text())["days"])
+    except (OSError, ValueError, KeyError, TypeError):
+        days = int(df["day"].max()) + 1 if len(df) else 0
+    if day is not None and not 0 <= day < days:
+        fail_input([f"--day {day}: outside the run (days 0 to {days - 1})"])
+    lines = explain(df, firm, day, action)
+    for line in lines:
         # a run folder may come from anywhere: no name in it may drive the terminal
         typer.echo(strip_controls(line))
+    if not lines:
+        what = " and ".join(
+            x
+            for x in (
+                f"firm {firm}" if firm else "",
+                f"day {day}" if day is not None else "",
+                f"action {action}" if action else "",
+            )
+            if x
+        )
+        typer.echo(strip_controls(f"No decision for {what or 'this run'}."))
 
 
 def _with_days(spec: Any, scenario: Path, days: int | None) -> Any:
@@ -112,7 +133,7 @@ def preflight(spec: Any, scenario: Path, days: int | None, events: bool, allow_l
 
 @app.command()
 def run(
-    scenario: Annotated[Path, typer.Argument(help="Scenario file (TOML).")],
+    scenario: Annotated[str, typer.Argument(help="Scenario file (TOML) or bundled scenario name.")],
     seed: Annotated[int | None, typer.Option(min=0, help="Root seed (default: run.seed).")] = None,
     days: Annotated[
         int | None, typer.Option(min=1, help="Days to simulate (default: run.days).")
@@ -121,30 +142,47 @@ def run(
         Path | None, typer.Option("--out", help="Run folder (default: results/NAME-seedN-TIME).")
     ] = None,
     events: Annotated[
-        bool, typer.Option("--events", help="Also write the consumer event log (events.parquet).")
+        bool,
+        typer.Option("--events", metavar="", help="Also write the consumer event log (events.parquet)."),
     ] = False,
+    with_report: Annotated[
+        bool,
+        typer.Option(
+            "--report/--no-report", metavar="", help="Write report.html and report.md (with figures)."
+        ),
+    ] = True,
     allow_large: AllowLargeOpt = False,
 ) -> None:
-    """Run a scenario and write its run folder.
+    """Run a scenario and write its run folder with a report.
 
     Before simulating, the scenario, the files it names and the output folder are checked, and the
     run's memory and time are estimated: what this machine cannot run is refused (exit 2).
     """
-    from simulator.experiments.run import run_once
-    from simulator.results import now_iso, safe_path, write_run_folder
-
+    path = input_path(scenario)
     try:
-        spec = load_scenario(scenario)
+        spec = load_scenario(path)
     except ScenarioError as e:
         fail_input(e.lines())
         return
     if seed is not None and seed >= 2**64:
         fail_input([f"--seed: at most {2**64 - 1} (got {seed})"])
+    if days is not None and spec.run.warmup_days >= days:
+        fail_input(
+            [
+                f"--days {days}: not longer than the warm-up ({spec.run.warmup_days} days, "
+                f"run.warmup_days in {path}); KPIs would cover no day. Give more days or a "
+                "shorter warm-up."
+            ]
+        )
     root_seed = spec.run.seed if seed is None else seed
-    spec = _with_days(spec, scenario, days)
-    preflight(spec, scenario, days, events, allow_large)
+    spec = _with_days(spec, path, days)
+    preflight(spec, path, days, events, allow_large)
     target = out_dir if out_dir is not None else default_out(spec.name, root_seed)
     n_days = spec.run.days
+    # the model's modules load only once the input is known to be good (a bad path fails fast)
+    from simulator.experiments.run import run_once
+    from simulator.results import now_iso, safe_path, write_run_folder
+
     with claim(target, "run"):
         started = now_iso()
         # the event log streams to a temporary file in the folder, renamed at the end
@@ -175,9 +213,17 @@ def run(
         warm = int(result.summary["market"]["warmup_days"])
         figures.append(write_profit_figure(target, result.timeseries, warm))
         write_run_folder(target, spec, result, root_seed, started, days=n_days)
+        report = None
+        if with_report:
+            from simulator.run_report import write_run_report
+
+            report = write_run_report(target)
     print_kpis(result.summary)
-    for path in figures:
-        typer.echo(f"Figure: {path}")
+    for fig in figures:
+        typer.echo(f"Figure: {fig}")
+    if report is not None:
+        md, html = report
+        typer.echo(f"Report: {html}\n        {md}")
     typer.echo(f"Run folder: {target}")
 
 

@@ -10,6 +10,7 @@ policies; the tipping point where that difference changes sign; and Sobol's sens
 
 from __future__ import annotations
 
+import dataclasses
 import json
 import math
 from dataclasses import dataclass
@@ -24,6 +25,7 @@ from simulator.experiments.stats import (
     TippingPoint,
     all_pairs,
     kpi_interval,
+    paired_difference,
     t_interval,
     tipping_point,
 )
@@ -40,12 +42,28 @@ class Loaded:
 
     @property
     def firm(self) -> str:
-        """The firm whose policy was varied."""
-        return str(self.manifest["firm"])
+        """The firm whose policy was varied (a comparison of scenarios: the first firm)."""
+        f = self.manifest.get("firm")
+        return str(f) if f is not None else self.firms[0]
+
+    @property
+    def firms(self) -> list[str]:
+        """Every firm in the index, in first-seen order."""
+        return list(dict.fromkeys(self.index["firm"].astype(str)))
+
+    @property
+    def mode(self) -> str:
+        """``policies`` (one firm's policy varied) or ``scenarios`` (whole scenarios compared)."""
+        return str(self.manifest.get("mode", "policies"))
+
+    @property
+    def reported_firms(self) -> list[str]:
+        """The firms a report covers: the varied one, or every firm when scenarios are compared."""
+        return self.firms if self.mode == "scenarios" else [self.firm]
 
     @property
     def policies(self) -> list[str]:
-        """Policy labels in the order given."""
+        """Labels of what is compared (policies, or scenarios), in the order given."""
         return list(self.manifest["policies"])
 
     @property
@@ -102,13 +120,14 @@ def _samples(rows: pd.DataFrame, kpi: str, policies: list[str]) -> dict[str, np.
     return {p: wide[p].to_numpy(dtype=float) for p in policies if p in wide}
 
 
-def kpi_table(exp: Loaded, point: int = 0, level: float = 0.95) -> pd.DataFrame:
-    """Mean, interval and N of each KPI per policy at one design point (the varied firm).
+def kpi_table(exp: Loaded, point: int = 0, level: float = 0.95, firm: str | None = None) -> pd.DataFrame:
+    """Mean, interval and N of each KPI per policy at one design point (one firm, by default the
+    varied one).
 
     Shares get an interval inside [0, 1] (:func:`~simulator.experiments.stats.kpi_interval`),
     the other KPIs the t-interval.
     """
-    rows = exp.firm_rows()
+    rows = exp.firm_rows(firm)
     rows = rows[rows["point"] == point]
     out = []
     for kpi in KPI_NAMES:
@@ -120,9 +139,11 @@ def kpi_table(exp: Loaded, point: int = 0, level: float = 0.95) -> pd.DataFrame:
     return pd.DataFrame(out)
 
 
-def differences(exp: Loaded, point: int = 0, level: float = 0.95) -> pd.DataFrame:
+def differences(
+    exp: Loaded, point: int = 0, level: float = 0.95, firm: str | None = None
+) -> pd.DataFrame:
     """Paired differences (later policy minus earlier) per KPI at one point, Bonferroni-adjusted."""
-    rows = exp.firm_rows()
+    rows = exp.firm_rows(firm)
     rows = rows[rows["point"] == point]
     out = []
     for kpi in KPI_NAMES:
@@ -163,11 +184,11 @@ def response(exp: Loaded, kpi: str | None = None, level: float = 0.95) -> pd.Dat
 
 
 def difference_matrix(
-    exp: Loaded, a: str, b: str, kpi: str | None = None
+    exp: Loaded, a: str, b: str, kpi: str | None = None, firm: str | None = None
 ) -> tuple[np.ndarray, np.ndarray]:
     """Differences ``b - a`` as (replications x points) and the point numbers, in point order."""
     kpi = kpi or exp.kpi
-    rows = exp.firm_rows()
+    rows = exp.firm_rows(firm)
     wide = rows.pivot_table(
         index="replication", columns=["point", "policy"], values=kpi, aggfunc="first", dropna=False
     )
@@ -180,10 +201,10 @@ def difference_matrix(
 
 
 def difference_curve(
-    exp: Loaded, a: str, b: str, kpi: str | None = None, level: float = 0.95
+    exp: Loaded, a: str, b: str, kpi: str | None = None, level: float = 0.95, firm: str | None = None
 ) -> pd.DataFrame:
     """Per point: swept values and the paired difference ``b - a`` with its t-interval."""
-    d, points = difference_matrix(exp, a, b, kpi)
+    d, points = difference_matrix(exp, a, b, kpi, firm)
     vals = exp.index.drop_duplicates("point").set_index("point")
     out = []
     for j, p in enumerate(points):
@@ -195,7 +216,7 @@ def difference_curve(
 
 
 def tipping(
-    exp: Loaded, a: str, b: str, kpi: str | None = None, level: float = 0.95
+    exp: Loaded, a: str, b: str, kpi: str | None = None, level: float = 0.95, firm: str | None = None
 ) -> TippingPoint | None:
     """Where ``b - a`` crosses zero along the only swept parameter (None for other designs).
 
@@ -204,7 +225,7 @@ def tipping(
     """
     if len(exp.parameters) != 1:
         return None
-    d, points = difference_matrix(exp, a, b, kpi)
+    d, points = difference_matrix(exp, a, b, kpi, firm)
     vals = exp.index.drop_duplicates("point").set_index("point")[exp.parameters[0]]
     x = vals.loc[points].to_numpy(dtype=float)
     order = np.argsort(x, kind="stable")
@@ -267,3 +288,251 @@ def daily_series(exp: Loaded, point: int, column: str, firm: str | None = None) 
         t = t[t["firm"] == firm].sort_values("day")
         out.setdefault(str(r["policy"]), []).append(t[column].to_numpy(dtype=float))
     return {p: np.vstack(v) for p, v in out.items()}
+
+
+# --- the answer first: headlines ---------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class Aspect:
+    """One thing a team asks about (profit, quality ...), the KPI that measures it and its sense.
+
+    Attributes:
+        name: what the team calls it.
+        candidates: KPI keys that measure it, best first (the first one the index has is used).
+        lower_is_better: per candidate, whether less is better (cost, defects, lead time).
+    """
+
+    name: str
+    candidates: tuple[str, ...]
+    lower_is_better: tuple[bool, ...]
+
+
+HEADLINE: tuple[Aspect, ...] = (
+    Aspect("profit", ("profit",), (False,)),
+    Aspect("quality", ("defect_ppm",), (True,)),
+    Aspect("cost", ("cost_per_unit",), (True,)),
+    Aspect("delivery", ("otif", "mean_lead_time_days"), (False, True)),
+    Aspect("market share", ("market_share",), (False,)),
+)
+"""The headline: the four KPIs teams ask for (profit, quality, cost, delivery) and market share."""
+
+
+def headline(exp: Loaded, point: int = 0, firm: str | None = None, level: float = 0.95) -> pd.DataFrame:
+    """Which policy (or scenario) wins on each headline aspect for one firm, by how much, and whether
+    that holds up.
+
+    The winner has the best mean; its lead is the paired difference to the runner-up over the
+    replications, with a t-interval and a paired t-test. Both are Bonferroni-corrected for every
+    comparison the headline makes (aspects measured x pairs of policies), so the headline as a whole
+    errs with probability at most ``1 - level``. One row per aspect, tidy:
+
+    ``aspect, kpi, lower_is_better, winner, runner_up, lead, low, high, p_value, comparisons,
+    level, significant, n`` and one ``mean:LABEL`` column per policy. ``kpi`` is None (and the rest
+    empty) when the index does not measure the aspect; ``winner`` is None when every replication
+    gave every policy the same value.
+    """
+    rows = exp.firm_rows(firm)
+    rows = rows[rows["point"] == point]
+    pols = exp.policies
+    measured: list[tuple[Aspect, str, bool]] = []
+    for a in HEADLINE:
+        for key, lower in zip(a.candidates, a.lower_is_better, strict=True):
+            if key in rows and rows[key].notna().any():
+                measured.append((a, key, lower))
+                break
+    pairs = max(1, len(pols) * (len(pols) - 1) // 2)
+    comparisons = max(1, len(measured) * pairs)
+    out: list[dict[str, Any]] = []
+    for a in HEADLINE:
+        found = next(((k, lo) for x, k, lo in measured if x is a), None)
+        if found is None:
+            out.append({"aspect": a.name, "kpi": None})
+            continue
+        key, lower = found
+        samples = _samples(rows, key, pols)
+        means = {
+            p: float(np.nanmean(v)) if np.isfinite(v).any() else math.nan for p, v in samples.items()
+        }
+        row: dict[str, Any] = {
+            "aspect": a.name,
+            "kpi": key,
+            "lower_is_better": lower,
+            **{f"mean:{p}": means.get(p, math.nan) for p in pols},
+        }
+        ranked = sorted((p for p in pols if np.isfinite(means.get(p, math.nan))), key=lambda p: means[p])
+        if not lower:
+            ranked.reverse()
+        if len(ranked) < 2:
+            out.append({**row, "winner": ranked[0] if ranked else None})
+            continue
+        best, second = ranked[0], ranked[1]
+        # the winner's lead, signed so that a positive lead is better for the winner: the runner-up
+        # minus the winner where less is better, the winner minus the runner-up where more is
+        a_s, b_s = (samples[best], samples[second]) if lower else (samples[second], samples[best])
+        d = paired_difference(a_s, b_s, level, comparisons, (second, best))
+        iv = d.interval
+        lead, low, high = iv.mean, iv.low, iv.high
+        tie = bool(iv.sd == 0 and iv.mean == 0)
+        out.append(
+            {
+                **row,
+                "winner": None if tie else best,
+                "runner_up": second,
+                "lead": lead,
+                "low": low,
+                "high": high,
+                "p_value": d.p_value,
+                "comparisons": comparisons,
+                "level": iv.level,
+                "significant": bool(not tie and iv.n >= 2 and low > 0),
+                "n": iv.n,
+            }
+        )
+    return pd.DataFrame(out)
+
+
+def baseline_value(exp: Loaded, parameter: str | None = None) -> float | None:
+    """The swept parameter's value in the scenario as written (today's market), if it has one."""
+    path = parameter or (exp.parameters[0] if exp.parameters else None)
+    if path is None:
+        return None
+    node: Any = exp.manifest["scenario"]
+    parts = path.split(".")
+    for i, part in enumerate(parts):
+        if isinstance(node, dict) and part in node:
+            node = node[part]
+        elif isinstance(node, list) and part.isdigit() and int(part) < len(node):
+            node = node[int(part)]
+        elif isinstance(node, list) and i > 0 and parts[i - 1] == "firms":
+            node = next((f for f in node if isinstance(f, dict) and f.get("name") == part), None)
+            if node is None:
+                return None
+        else:
+            return None
+    return float(node) if isinstance(node, int | float) and not isinstance(node, bool) else None
+
+
+@dataclass(frozen=True)
+class SweepAnswer:
+    """What a one-parameter sweep says about one KPI of the varied firm.
+
+    Attributes:
+        kpi: the KPI.
+        a: the policy the difference is taken from.
+        b: the policy the difference is taken to (``b - a``).
+        parameter: the swept parameter.
+        low: the swept range's low end.
+        high: the swept range's high end.
+        tip: where the mean difference crosses zero, with its bootstrap interval (estimate None: no
+            sign change in the range).
+        ahead_low: who is ahead at the range's low end (None: tied).
+        ahead_high: who is ahead at the range's high end.
+        today: the parameter's value in the scenario as written (None if it has none).
+        today_difference: the mean difference ``b - a`` there (interpolated), with its interval at
+            the nearest point (``today_low``, ``today_high``).
+    """
+
+    kpi: str
+    a: str
+    b: str
+    parameter: str
+    low: float
+    high: float
+    tip: TippingPoint | None
+    ahead_low: str | None
+    ahead_high: str | None
+    today: float | None
+    today_difference: float | None
+    today_low: float | None
+    today_high: float | None
+    lower_is_better: bool
+
+
+def sweep_answer(exp: Loaded, kpi: str | None = None, level: float = 0.95) -> SweepAnswer | None:
+    """The tipping point of ``b - a`` (the first two policies) along the only swept parameter, who
+    leads at each end, and where today's market sits. None for other designs."""
+    if len(exp.parameters) != 1 or len(exp.policies) < 2:
+        return None
+    kpi = kpi or exp.kpi
+    if kpi not in exp.index:
+        return None
+    lower = any(kpi in a.candidates and a.lower_is_better[a.candidates.index(kpi)] for a in HEADLINE)
+    a, b = exp.policies[:2]
+    p = exp.parameters[0]
+    curve = difference_curve(exp, a, b, kpi, level).sort_values(p)
+    if curve.empty:
+        return None
+    x = curve[p].to_numpy(dtype=float)
+    y = curve["mean"].to_numpy(dtype=float)
+
+    def ahead(v: float) -> str | None:
+        if not np.isfinite(v) or v == 0:
+            return None
+        return (a if v > 0 else b) if lower else (b if v > 0 else a)
+
+    tip = tipping(exp, a, b, kpi, level)
+    signs = np.sign(y[np.isfinite(y) & (y != 0)])
+    if (
+        tip is not None
+        and tip.estimate is not None
+        and not (signs.size and signs.min() < 0 < signs.max())
+    ):
+        # the mean difference touches zero (say both policies deliver every order on time) but never
+        # changes sign: no policy overtakes the other, so there is no tipping point
+        tip = dataclasses.replace(tip, estimate=None, low=None, high=None)
+    today = baseline_value(exp)
+    t_diff = t_low = t_high = None
+    if today is not None and x[0] <= today <= x[-1] and np.isfinite(y).all():
+        t_diff = float(np.interp(today, x, y))
+        j = int(np.argmin(np.abs(x - today)))
+        t_low, t_high = float(curve["low"].iloc[j]), float(curve["high"].iloc[j])
+    return SweepAnswer(
+        kpi,
+        a,
+        b,
+        p,
+        float(x[0]),
+        float(x[-1]),
+        tip,
+        ahead(float(y[0])),
+        ahead(float(y[-1])),
+        today,
+        t_diff,
+        t_low,
+        t_high,
+        lower,
+    )
+
+
+SOBOL_MIN_N = 256
+"""Base sample below which Sobol indices are flagged (Saltelli et al. 2010 use hundreds to
+thousands; the bootstrap intervals say how far a given N is from that)."""
+
+
+def sobol_warning(exp: Loaded, table: pd.DataFrame | None) -> str | None:
+    """A warning when a Sobol design is too small for its indices (None when they look sound).
+
+    Flags a base sample under :data:`SOBOL_MIN_N`, an index outside [0, 1] beyond its interval,
+    or a 95% interval wider than ±0.1.
+    """
+    if table is None or table.empty:
+        return None
+    n = int(exp.manifest["spec"]["design"]["points"])
+    widest = float(np.nanmax(table[["S1_conf", "ST_conf"]].to_numpy()))
+    vals = table[["S1", "ST"]].to_numpy(dtype=float)
+    outside = bool(((vals < -0.05) | (vals > 1.05)).any())
+    if n >= SOBOL_MIN_N and widest <= 0.1 and not outside:
+        return None
+    reasons = []
+    if n < SOBOL_MIN_N:
+        reasons.append(f"the base sample is N = {n} (use at least {SOBOL_MIN_N})")
+    if widest > 0.1:
+        reasons.append(f"their 95% intervals are as wide as ±{widest:.2g}")
+    if outside:
+        reasons.append("some fall outside [0, 1], where indices must lie")
+    return (
+        "Warning: this design is too small for its Sobol indices: "
+        + "; ".join(reasons)
+        + ". Read them as noise, not as a ranking of the parameters."
+    )

@@ -3,8 +3,9 @@
 An experiment is a set of questions asked of one base scenario, like a test kitchen trying a recipe
 with more or less salt (the swept parameters, our uncertainties about the world) and two ways of
 running the kitchen (the policies, our levers). Each design point is the base scenario with some
-values replaced by their dotted path (``population.value_intensity``, ``firms.1.policy.buffer``);
-at every point every policy is run on the same replication seeds (common random numbers).
+values replaced by their dotted path (``population.value_intensity``, ``firms.PullCo.price``: a firm
+by name or number); at every point every policy is run on the same replication seeds (common
+random numbers).
 
 A sweep file is TOML validated like a scenario (unknown keys rejected, each problem reported as
 ``FILE: field.path: message``)::
@@ -50,6 +51,7 @@ same object with no parameters.
 
 from __future__ import annotations
 
+import dataclasses
 import hashlib
 import itertools
 import json
@@ -129,6 +131,13 @@ CELL_SEP = "+"
 """Separates the policy and the level in a factorial cell's label (``push+ethical``)."""
 
 
+class ScenarioChoice(_Frozen):
+    """One whole scenario in a scenario-vs-scenario comparison (``marketsim compare A B``)."""
+
+    label: str
+    path: str
+
+
 class Parameter(_Frozen):
     """A swept scenario value: a range (``low``..``high``) or an explicit list of ``values``."""
 
@@ -194,10 +203,14 @@ class ExperimentSpec(_Frozen):
 
     name: Annotated[Name, Field(max_length=80)] = "experiment"
     """Shown in reports; a default output folder's name is made from it (slugged)."""
+    description: Annotated[str, Field(max_length=2000)] | None = None
+    """What the experiment asks, in a sentence (listed by ``marketsim scenarios``)."""
     scenario: Annotated[str, Field(min_length=1, max_length=4096)]
     firm: Name | None = None
     """The firm whose policy is replaced (default: the first firm)."""
-    policies: Annotated[list[PolicyChoice], Field(min_length=1, max_length=20)]
+    policies: Annotated[list[PolicyChoice], Field(max_length=20)] = Field(default_factory=list)
+    scenarios: Annotated[list[ScenarioChoice], Field(max_length=20)] = Field(default_factory=list)
+    """Whole scenarios to compare with each other (instead of policies of one firm)."""
     replications: Annotated[int, Field(ge=2, le=10_000)] = 5
     seed: Annotated[int, Field(ge=0)] = 0
     days: Annotated[int | None, Field(ge=2)] = None
@@ -257,7 +270,13 @@ class ExperimentSpec(_Frozen):
 
     @model_validator(mode="after")
     def _labels(self) -> ExperimentSpec:
-        labels = [p.label for p in self.policies]
+        if bool(self.policies) == bool(self.scenarios):
+            raise ValueError("policies: give the policies to compare (or, instead, scenarios)")
+        if self.scenarios and self.parameters:
+            raise ValueError("parameters: a comparison of whole scenarios sweeps no parameter")
+        if self.scenarios and self.firm is not None:
+            raise ValueError("firm: a comparison of whole scenarios reports every firm")
+        labels = [p.label for p in (self.policies or self.scenarios)]
         for i, lab in enumerate(labels):
             if not LABEL.match(lab) and not (self.cells and CELL_LABEL.match(lab)):
                 raise ValueError(f"policies.{i}.label: use letters, digits, '_' or '-' (got {lab!r})")
@@ -288,28 +307,47 @@ class Point:
 
 @dataclass(frozen=True)
 class Experiment:
-    """A validated experiment: the resolved base scenario, the firm, the points and the seeds."""
+    """A validated experiment: the resolved base scenario, the firm, the points and the seeds.
+
+    A comparison of whole scenarios (``spec.scenarios``) has no varied firm (``firm`` is None: every
+    firm is reported) and one resolved scenario per label in ``scenarios``; ``base`` is the first.
+    """
 
     spec: ExperimentSpec
     base: Scenario
-    firm: str
+    firm: str | None
     points: list[Point]
     source: str
     estimate: Any = None
     """What the sweep will take on this machine (:class:`simulator.resources.Estimate`)."""
+    scenarios: dict[str, Scenario] = dataclasses.field(default_factory=dict)
+
+    @property
+    def choices(self) -> list[PolicyChoice] | list[ScenarioChoice]:
+        """What is compared: the policies, or the whole scenarios."""
+        return self.spec.scenarios or self.spec.policies
 
     @property
     def labels(self) -> list[str]:
-        """Policy labels in the order given."""
-        return [p.label for p in self.spec.policies]
+        """Labels of what is compared (policies or scenarios), in the order given."""
+        return [c.label for c in self.choices]
+
+    @property
+    def mode(self) -> str:
+        """``policies`` (one firm's policy varies) or ``scenarios`` (whole scenarios compared)."""
+        return "scenarios" if self.spec.scenarios else "policies"
 
     def seeds(self) -> list[np.random.SeedSequence]:
         """Replication seeds, the same for every point and policy (common random numbers)."""
         return replication_seeds(self.spec.seed, self.spec.replications)
 
-    def scenario_for(self, point: Point, policy: PolicyChoice) -> Scenario:
-        """The base scenario with the firm's policy replaced and the point's values set."""
-        return build_scenario(self.base, self.firm, policy, point.values)
+    def scenario_for(self, point: Point, choice: PolicyChoice | ScenarioChoice) -> Scenario:
+        """The scenario one run simulates: the base scenario with the firm's policy replaced and
+        the point's values set, or a compared scenario itself."""
+        if isinstance(choice, ScenarioChoice):
+            return self.scenarios[choice.label]
+        assert self.firm is not None
+        return build_scenario(self.base, self.firm, choice, point.values)
 
     def fingerprint(self) -> str:
         """A hash of everything that decides the runs (a resumed sweep must match it)."""
@@ -317,8 +355,24 @@ class Experiment:
             "spec": self.spec.model_dump(mode="json", exclude={"scenario"}),
             "base": self.base.model_dump(mode="json"),
             "points": [p.values for p in self.points],
+            **(
+                {"scenarios": {k: v.model_dump(mode="json") for k, v in self.scenarios.items()}}
+                if self.scenarios
+                else {}
+            ),
         }
         return hashlib.sha256(json.dumps(data, sort_keys=True).encode()).hexdigest()[:16]
+
+
+def scenario_path(base: Scenario, path: str) -> str:
+    """A swept path with a firm named instead of numbered (``firms.EthicalCo.price``) as the
+    scenario's own path (``firms.1.price``); other paths unchanged."""
+    parts = path.split(".")
+    if len(parts) >= 2 and parts[0] == "firms" and not parts[1].isdigit():
+        names = [f.name for f in base.firms]
+        if parts[1] in names:
+            parts[1] = str(names.index(parts[1]))
+    return ".".join(parts)
 
 
 def build_scenario(
@@ -345,6 +399,7 @@ def build_scenario(
 def _with_mix_rescaled(base: Scenario, values: dict[str, Any]) -> dict[str, Any]:
     # Setting one generation's share leaves the others in their old proportions, scaled to fill the
     # rest, so a sweep over "share of gen Z" stays a valid population.
+    values = {scenario_path(base, p): v for p, v in values.items()}
     out: dict[str, Any] = dict(values)
     fixed = {p.rsplit(".", 1)[1]: v for p, v in values.items() if p.startswith("population.mix.")}
     if not fixed or set(fixed) - set(GENERATIONS):
@@ -461,6 +516,8 @@ def parse_experiment(
         spec = ExperimentSpec.model_validate(data)
     except ValidationError as err:
         raise ScenarioError(source, _problems(err)) from None
+    if spec.scenarios:
+        return _scenarios_experiment(spec, source, base_dir, allow_large, workers)
     scen_path = Path(spec.scenario)
     if base_dir is not None and not scen_path.is_absolute():
         scen_path = base_dir / scen_path
@@ -523,9 +580,19 @@ def parse_experiment(
 def _check_parameters(spec: ExperimentSpec, base: Scenario, firm: str) -> list[tuple[str, str]]:
     problems: list[tuple[str, str]] = []
     known = base.model_dump(mode="python")
+    names = [f.name for f in base.firms]
     for i, p in enumerate(spec.parameters):
         node: Any = known
-        for part in p.path.split("."):
+        parts = p.path.split(".")
+        if len(parts) >= 2 and parts[0] == "firms" and not parts[1].isdigit() and parts[1] not in names:
+            problems.append(
+                (
+                    f"parameters.{i}.path",
+                    f"{p.path!r}: no firm named {parts[1]!r} (firms: {', '.join(names)})",
+                )
+            )
+            continue
+        for part in scenario_path(base, p.path).split("."):
             if isinstance(node, dict) and part in node:
                 node = node[part]
             elif isinstance(node, list) and part.isdigit() and int(part) < len(node):
@@ -594,3 +661,101 @@ def compare_experiment(
     if warmup_days is not None:
         data["warmup_days"] = warmup_days
     return parse_experiment(data, "command line", allow_large=allow_large, workers=workers)
+
+
+def compare_scenarios_experiment(
+    scenario_paths: list[str | Path],
+    replications: int,
+    seed: int,
+    days: int | None,
+    warmup_days: int | None,
+    *,
+    allow_large: bool = True,
+    workers: int | None = None,
+) -> Experiment:
+    """The experiment of ``marketsim compare A.toml B.toml [...]``: whole scenarios side by side.
+
+    Each scenario is labelled by its file name.
+
+    Raises:
+        ScenarioError: a scenario is bad, or the scenarios simulate different periods.
+    """
+    labels: list[str] = []
+    for i, raw in enumerate(scenario_paths):
+        label = re.sub(r"[^A-Za-z0-9_-]", "_", Path(raw).stem)[:40] or f"s{i}"
+        labels.append(label if label not in labels else f"{label}_{i}")
+    data: dict[str, Any] = {
+        "name": ("compare-" + "-vs-".join(labels))[:80],
+        "scenario": str(scenario_paths[0]),
+        "scenarios": [{"label": k, "path": str(p)} for k, p in zip(labels, scenario_paths, strict=True)],
+        "replications": replications,
+        "seed": seed,
+        **({"days": days} if days is not None else {}),
+        **({"warmup_days": warmup_days} if warmup_days is not None else {}),
+    }
+    return parse_experiment(data, "command line", allow_large=allow_large, workers=workers)
+
+
+def _scenarios_experiment(
+    spec: ExperimentSpec,
+    source: str,
+    base_dir: Path | None,
+    allow_large: bool = True,
+    workers: int | None = None,
+) -> Experiment:
+    """A comparison of whole scenarios: each loaded, with the spec's days and warm-up applied.
+
+    Every scenario runs on the same replication seeds (common random numbers): replication ``r`` of
+    each draws its consumers and shocks from the same named streams, so the differences between
+    scenarios are paired. They must simulate the same days with the same warm-up.
+    """
+    if len(spec.scenarios) < 2:
+        raise ScenarioError(source, [("scenarios", "name at least two scenarios to compare")])
+    loaded: dict[str, Scenario] = {}
+    problems: list[tuple[str, str]] = []
+    overrides = _run_overrides(spec.days, spec.warmup_days)
+    for i, choice in enumerate(spec.scenarios):
+        path = Path(choice.path)
+        if base_dir is not None and not path.is_absolute():
+            path = base_dir / path
+        try:
+            sc = load_scenario(path)
+            loaded[choice.label] = sc.with_overrides(overrides) if overrides else sc
+        except ScenarioError as err:
+            problems += [(f"scenarios.{i}", line) for line in err.lines()]
+    if problems:
+        raise ScenarioError(source, problems)
+    periods = {(s.run.days, s.run.warmup_days) for s in loaded.values()}
+    if len(periods) > 1:
+        listed = "; ".join(
+            f"{k}: {s.run.days} days, warm-up {s.run.warmup_days}" for k, s in loaded.items()
+        )
+        raise ScenarioError(
+            source,
+            [("scenarios", f"they simulate different periods ({listed}); give days and a warm-up")],
+        )
+    import os
+
+    from simulator.resources import check_fits, input_file_problems, run_estimate, sweep_estimate
+
+    for i, (label, sc) in enumerate(loaded.items()):
+        problems += [(f"scenarios.{i}", f"{label}: {p}: {m}") for p, m in input_file_problems(sc)]
+    if problems:
+        raise ScenarioError(source, problems)
+    per_run = max(
+        (run_estimate(sc, agents=False) for sc in loaded.values()), key=lambda e: e.memory_bytes
+    )
+    runs = len(loaded) * spec.replications
+    estimate = sweep_estimate(per_run, runs, workers or os.cpu_count() or 1)
+    check_fits(estimate, source, "scenarios", allow_large)
+    base = loaded[spec.scenarios[0].label]
+    return Experiment(spec, base, None, [Point(0, {})], source, estimate=estimate, scenarios=loaded)
+
+
+def _run_overrides(days: int | None, warmup_days: int | None) -> dict[str, Any]:
+    out: dict[str, Any] = {}
+    if days is not None:
+        out["run.days"] = days
+    if warmup_days is not None:
+        out["run.warmup_days"] = warmup_days
+    return out

@@ -94,7 +94,7 @@ def tasks(exp: Experiment) -> list[RunTask]:
     seeds = exp.seeds()
     out = []
     for point in exp.points:
-        for policy in exp.spec.policies:
+        for policy in exp.choices:
             scenario = exp.scenario_for(point, policy)
             for r, seed in enumerate(seeds):
                 rid = f"p{point.index:04d}-r{r:03d}-{policy.label}"
@@ -137,7 +137,9 @@ def manifest(exp: Experiment, kind: str) -> dict[str, Any]:
         "spec": exp.spec.model_dump(mode="json"),
         "scenario": exp.base.model_dump(mode="json"),
         "firm": exp.firm,
+        "mode": exp.mode,
         "policies": exp.labels,
+        "scenarios": {k: v.model_dump(mode="json") for k, v in exp.scenarios.items()},
         "parameters": [p.path for p in exp.spec.parameters],
         "points": [{"point": p.index, "values": p.values} for p in exp.points],
         "replications": exp.spec.replications,
@@ -153,9 +155,20 @@ def manifest(exp: Experiment, kind: str) -> dict[str, Any]:
 
 
 def policy_settings(exp: Experiment) -> dict[str, dict[str, str]]:
-    """Per policy label: the policy, its parameters that differ from the defaults, its firm settings."""
+    """Per policy label: the policy, its parameters that differ from the defaults, its firm settings.
+
+    For a comparison of whole scenarios: per scenario label, its file and each firm's policy.
+    """
     from simulator.policies import registry
 
+    if exp.firm is None:
+        return {
+            c.label: {
+                "scenario": str(getattr(c, "path", "")),
+                "firms": ", ".join(f"{f.name} ({f.policy.name})" for f in exp.scenarios[c.label].firms),
+            }
+            for c in exp.choices
+        }
     idx = [f.name for f in exp.base.firms].index(exp.firm)
     out = {}
     for pol in exp.spec.policies:

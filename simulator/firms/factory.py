@@ -8,6 +8,12 @@ material off the shelf (waiting if the shelf is short), then visits each stage i
 (:mod:`simulator.firms.stages`: queue, set-up, processing, failures, defects) and reaches the cage
 with the units that survived.
 
+Under kanban control (:meth:`Plant.install_kanban`) the batches of one variant move as units with
+cards (:mod:`simulator.firms.kanban`): a unit enters a stage only with one of its cards and gives the
+previous stage's card back as it does; a finished unit keeps the last stage's card in finished goods
+until an order takes it (:meth:`Plant.withdrawn`). A unit done at a stage whose successor has no card
+free waits there (blocked).
+
 Times are in days on one :class:`simpy.Environment`. Counters kept here give the plant's balances:
 ``initial_material + material_received = material_on_hand + material_used``;
 ``units_released = units_completed + units_scrapped + units_in_process``. Work in process is
@@ -18,7 +24,7 @@ plus the age of those still inside.
 
 from __future__ import annotations
 
-from collections.abc import Callable, Generator
+from collections.abc import Callable, Generator, Sequence
 from typing import Any
 
 import numpy as np
@@ -26,6 +32,7 @@ import simpy
 
 from simulator.firms.columns import Columns
 from simulator.firms.distributions import draw_times
+from simulator.firms.kanban import CardPool
 from simulator.firms.stages import Stage, WorkOrder
 from simulator.firms.supplier import Supplier
 from simulator.scenario import Factory
@@ -90,6 +97,17 @@ class Plant:
         self.units_completed = 0
         self.units_scrapped = 0
         self.units_waiting_material = 0
+        self.units_blocked = 0
+        """Units waiting for a kanban card: at the release point or done at a stage whose successor
+        has none free."""
+        self.kanban: list[CardPool] | None = None
+        """Each stage's kanban cards (None: no kanban; batches flow freely)."""
+        self.kanban_variant = 0
+        self.on_scrap: Callable[[int, int], None] | None = None
+        """Called with ``(variant, units)`` after units are scrapped (a listening policy may release)."""
+        self.on_card_free: Callable[[], None] | None = None
+        """Called when kanban cards of the first stage come back inside the plant (a unit moved on
+        or was scrapped there): a continuous-review policy releases on it."""
         self.in_process_by_variant = np.zeros(len(spec.variants), dtype=np.int64)
         """Units of each variant in the plant (released, not yet finished or scrapped)."""
         self.work_orders = 0
@@ -164,10 +182,53 @@ class Plant:
         self.work_orders += 1
         if self._logging:
             self.log.append((now, "release", variant, qty))
+        card = None
+        if self.kanban is not None and variant == self.kanban_variant:
+            # ask for the first stage's cards now, so that the next look at the rack sees them gone
+            wo.carded = True
+            self.units_blocked += qty
+            card = self.kanban[0].take(qty)
         # Material for the batch is ordered at release (one-for-one on the material position), so
         # a batch larger than the shelf waits for its delivery instead of blocking for ever.
         self.supplier.order(qty)
-        self.env.process(self._work_order(wo))
+        self.env.process(self._work_order(wo, card))
+
+    def install_kanban(self, cards: Sequence[int], variant: int = 0, finished: int = 0) -> None:
+        """Run ``variant`` under kanban from now on: ``cards[i]`` cards at stage ``i``.
+
+        ``finished`` units of it already in finished goods hold cards of the last stage. Work orders
+        of other variants flow freely (made to order outside the kanban loop).
+        """
+        if self.kanban is not None:
+            raise ValueError("kanban is installed already")
+        if len(cards) != len(self.stages):
+            raise ValueError(
+                f"kanban needs one card count per stage ({len(self.stages)}), got {len(cards)}"
+            )
+        if self.units_in_process:
+            raise ValueError("install kanban before any work order is released")
+        self.kanban = [CardPool(self.env, int(k)) for k in cards]
+        self.kanban[-1].in_use = finished
+        self.kanban_variant = variant
+
+    def set_cards(self, stage: int, cards: int) -> None:
+        """Keep ``cards`` kanban cards at ``stage`` from now on."""
+        if self.kanban is None:
+            raise ValueError("no kanban installed")
+        self.kanban[stage].resize(cards)
+
+    def free_cards(self, stage: int = 0) -> int:
+        """Kanban cards free at ``stage`` now, less those asked for by units already waiting."""
+        if self.kanban is None:
+            raise ValueError("no kanban installed")
+        pool = self.kanban[stage]
+        return max(pool.free - pool.waiting, 0)
+
+    def withdrawn(self, variant: int, units: int) -> None:
+        """``units`` of ``variant`` left finished goods (an order took them): their cards come back."""
+        if self.kanban is not None and variant == self.kanban_variant and units > 0:
+            last = self.kanban[-1]
+            last.give_back(min(units, last.in_use))
 
     def disrupt_supplier(self, until: float) -> None:
         """The supplier ships nothing before time ``until``."""
@@ -188,14 +249,32 @@ class Plant:
         return sum(max(s.shifts - s.spec.shifts, 0) * s.n_machines for s in self.stages)
 
     # --- the flow -------------------------------------------------------------------------------------
-    def _work_order(self, wo: WorkOrder) -> Generator[simpy.Event, Any, None]:
+    def _card(self, stage: int, wo: WorkOrder) -> Generator[simpy.Event, Any, None]:
+        # wait for a card of ``stage``, then give the previous stage's back (the unit left it)
+        assert self.kanban is not None
+        pool = self.kanban[stage]
+        self.units_blocked += wo.qty
+        yield pool.take(wo.qty)
+        self.units_blocked -= wo.qty
+        if stage > 0:
+            self.kanban[stage - 1].give_back(wo.qty)
+            if stage == 1 and self.on_card_free is not None:
+                self.on_card_free()
+
+    def _work_order(self, wo: WorkOrder, card: simpy.Event | None) -> Generator[simpy.Event, Any, None]:
+        if card is not None:
+            yield card
+            self.units_blocked -= wo.qty
         self.units_waiting_material += wo.qty
         yield self.material.get(wo.qty)
         self.units_waiting_material -= wo.qty
         self.material_used += wo.qty
         if self._logging:
             self.log.append((self.env.now, "start", wo.variant, wo.qty))
-        for stage in self.stages:
+        for i, stage in enumerate(self.stages):
+            if wo.carded and i > 0:
+                yield from self._card(i, wo)
+            wo.stage = i
             yield from stage.visit(wo)
             if wo.qty == 0:
                 break
@@ -211,8 +290,15 @@ class Plant:
     def _scrapped(self, wo: WorkOrder, units: int) -> None:
         self._leave(wo, units)
         self.units_scrapped += units
+        if wo.carded:
+            assert self.kanban is not None
+            self.kanban[wo.stage].give_back(units)  # a scrapped unit frees its card
+            if wo.stage == 0 and self.on_card_free is not None:
+                self.on_card_free()
         if self._logging:
             self.log.append((self.env.now, "scrap", wo.variant, units))
+        if self.on_scrap is not None:
+            self.on_scrap(wo.variant, units)
 
     def _leave(self, wo: WorkOrder, units: int) -> None:
         self._wip_to_now()

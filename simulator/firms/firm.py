@@ -28,6 +28,7 @@ from __future__ import annotations
 
 import math
 from collections import deque
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 
@@ -191,6 +192,10 @@ class Firm:
         """Chance a shipped unit carries a defect the customer finds, per unit of (1 - quality)."""
         self._quality_rng = quality_rng
         self.policy: Policy | None = None  # set by the model once the firm exists
+        self.listeners: list[Callable[[str], None]] = []
+        """Called with ``"order"``, ``"completion"`` or ``"scrap"`` right after each of them (a
+        continuous-review policy releases on them)."""
+        self.plant.on_scrap = self._on_scrap
         self._plant_money_basis = dict.fromkeys(PLANT_COST_ITEMS, 0.0)
         self._completed_basis = 0
         self._scrapped_basis = 0
@@ -282,6 +287,7 @@ class Firm:
             self.orders.enqueue(v, mine)
             # Orders join the back of the queue; stock only exists when the queue was empty.
             self._fill(v, from_stock=True)
+        self._notify("order")
 
     def cancel_overdue(self) -> np.ndarray:
         """Cancel orders whose consumers gave up waiting; return the consumers."""
@@ -305,6 +311,14 @@ class Firm:
         if self._lots is not None:
             self._lots[variant].append([self.env.now, float(qty)])
         self._fill(variant, from_stock=False)
+        self._notify("completion")
+
+    def _on_scrap(self, variant: int, qty: int) -> None:
+        self._notify("scrap")
+
+    def _notify(self, what: str) -> None:
+        for listener in self.listeners:
+            listener(what)
 
     def _fill(self, variant: int, from_stock: bool) -> None:
         ids = self.orders.take_fillable(variant, int(self.on_hand[variant]))
@@ -312,6 +326,7 @@ class Firm:
             return
         units = int(self.orders.qty[ids].sum())
         self.on_hand[variant] -= units
+        self.plant.withdrawn(variant, units)  # kanban: the units' cards go back
         if self._lots is not None:
             self._take_oldest(variant, units)
         defective = None

@@ -19,6 +19,13 @@ for money and time):
 - inventory position = on hand + on order (in process) - backorders;
 - Little's law on the sample path: the area under the plant's WIP curve = the time spent in the
   plant by the units that left + the age of the units still inside.
+
+The checks after each day cost time in proportion to the day's events and the orders still open or
+on the road, never to the whole history (:func:`check_firm`): an :class:`OrderAudit` follows each
+order from booking until it is delivered or cancelled and keeps its own running totals, so the
+daily laws of the order book compare the book with totals built from the orders' own records.
+The full audit (every law over every order and the whole ledger) runs on days 1, 2, 4, 8, ... and
+when asked (at the end of a run), which costs about twice one full audit over the run.
 """
 
 from __future__ import annotations
@@ -60,7 +67,11 @@ def plant_problems(p: Plant) -> list[str]:
         )
     if int(p.in_process_by_variant.sum()) != inside or (p.in_process_by_variant < 0).any():
         problems.append(f"plant: in process by variant {p.in_process_by_variant.tolist()} != {inside}")
-    located = p.units_waiting_material + sum(s.units_waiting + s.units_in_service for s in p.stages)
+    located = (
+        p.units_waiting_material
+        + p.units_blocked
+        + sum(s.units_waiting + s.units_in_service for s in p.stages)
+    )
     if located != inside:
         problems.append(f"plant: {inside} units in process but {located} found at the stages")
     for s in p.stages:
@@ -153,7 +164,7 @@ def money_problems(firm: Firm) -> list[str]:
         problems.append(f"production cost {p.money['production_cost']:.2f} != units processed x cost")
     if any(v < 0 for k, v in books.items()):
         problems.append("a ledger item is negative")
-    return problems + accrual_problems(firm)
+    return problems + accrual_problems(firm) + returns_problems(firm)
 
 
 def accrual_problems(firm: Firm) -> list[str]:
@@ -161,7 +172,6 @@ def accrual_problems(firm: Firm) -> list[str]:
     from simulator.firms.firm import COST_ITEMS, STOCKS
 
     spec = firm.spec.factory
-    o = firm.orders
     books = firm.books  # closed days only: the close books holding, capacity and returns
     problems = []
     cash = books["revenue"] - sum(books[k] for k in COST_ITEMS)
@@ -202,6 +212,15 @@ def accrual_problems(firm: Firm) -> list[str]:
         problems.append(
             f"overtime cost {books['overtime_cost']:.2f} != machine-shifts beyond plan x premium"
         )
+    return problems
+
+
+def returns_problems(firm: Firm) -> list[str]:
+    """Broken laws of refunds and returns, recomputed from every delivered order (full audit)."""
+    spec = firm.spec.factory
+    o = firm.orders
+    books = firm.books
+    problems = []
     returned = o.defective & (o.delivered <= float(firm.days_closed))
     refunds = float(o.price[returned] @ o.qty[returned])
     if not _close(books["refunds"], refunds, scale=refunds):
@@ -212,6 +231,148 @@ def accrual_problems(firm: Firm) -> list[str]:
     return problems
 
 
+OPEN, FILLED, DONE = 0, 1, 2
+"""An order's state as the audit last saw it: open, filled (on the road), delivered or cancelled."""
+
+
+class OrderAudit:
+    """Running totals of one firm's orders, built from the orders' own records as they change.
+
+    At each check only the orders booked since the last one, those filled or cancelled since (the
+    order book's journal) and those still on the road are read; the audit remembers each order's
+    state in one byte, so an order filled or cancelled twice, or changed after it was done, is
+    caught. The full audit reads every order.
+    """
+
+    def __init__(self) -> None:
+        self.seen = 0
+        """Orders booked before the last check."""
+        self.state = np.empty(1024, np.int8)
+        """Each seen order's state at the last check (OPEN, FILLED or DONE)."""
+        self.road = np.empty(0, np.int64)
+        """Orders filled and not yet delivered at the last check."""
+        self.open = 0
+        self.open_units = 0
+        self.delivered = 0
+        self.cancelled = 0
+        self.units_shipped = 0
+        self.last_read = 0
+        """Orders read by the last check (what its time is proportional to)."""
+
+    def problems(self, firm: Firm) -> list[str]:
+        """Advance to now and return the broken laws of the order book and finished goods."""
+        o = firm.orders
+        t = firm.env.now
+        problems = []
+        first = o.journal is None  # the first check reads every order: nothing was journalled
+        changed = o.drain_journal()
+        n = o.n
+        if len(self.state) < n:
+            grown = np.empty(max(n, 2 * len(self.state)), np.int8)
+            grown[: self.seen] = self.state[: self.seen]
+            self.state = grown
+        new = np.arange(self.seen, n, dtype=np.int64)
+        if len(np.unique(changed)) != len(changed):
+            problems.append("an order was filled or cancelled twice")
+        old = np.unique(changed[changed < self.seen]) if not first else changed[:0]
+        if (self.state[old] != OPEN).any():
+            problems.append("an order was filled or cancelled after it was filled or cancelled")
+        rows = np.concatenate([new, old])
+        self.last_read = len(rows) + len(self.road)
+        filled = ~np.isnan(o.filled[rows])
+        cancelled = ~np.isnan(o.cancelled[rows])
+        if (filled & cancelled).any():
+            problems.append("an order is both filled and cancelled")
+        if (~np.isnan(o.delivered[rows]) & ~filled).any():
+            problems.append("an order was delivered without being filled")
+        qty = o.qty[rows].astype(np.int64)
+        was_open = np.concatenate([np.zeros(len(new), bool), np.ones(len(old), bool)])
+        now_open = ~filled & ~cancelled
+        if (now_open & was_open).any():
+            problems.append("an order in the journal is still open")
+        self.open += int(now_open.sum()) - int(was_open.sum())
+        self.open_units += int(qty[now_open].sum()) - int(qty[was_open].sum())
+        self.units_shipped += int(qty[filled].sum())
+        self.cancelled += int((cancelled & ~filled).sum())
+        self.state[rows] = np.where(now_open, OPEN, np.where(filled, FILLED, DONE))
+        # on the road: those filled before and those filled now, until their delivery time
+        road = np.concatenate([self.road, rows[filled]])
+        arrived = o.delivered[road] <= t
+        self.delivered += int(arrived.sum())
+        self.state[road[arrived]] = DONE
+        self.road = road[~arrived]
+        self.seen = n
+        status = {
+            "delivered": self.delivered,
+            "in transit": len(self.road),
+            "open": self.open,
+            "cancelled": self.cancelled,
+        }
+        if n != sum(status.values()):
+            problems.append(
+                f"orders: {n} booked != " + " + ".join(f"{v} {k}" for k, v in status.items())
+            )
+        if o.open_count() != self.open:
+            problems.append(f"backlog queues hold {o.open_count()} orders, records say {self.open} open")
+        backorders = firm.backorders()
+        if backorders != self.open_units:
+            problems.append(f"backorders {backorders} != units of open orders {self.open_units}")
+        spec = firm.spec.factory
+        p = firm.plant
+        on_hand = int(firm.on_hand.sum())
+        gone = getattr(firm, "units_expired", 0)
+        if spec.initial_stock + p.units_completed != on_hand + self.units_shipped + gone:
+            problems.append(
+                f"finished goods: {spec.initial_stock} + {p.units_completed} finished != "
+                f"{on_hand} on hand + {self.units_shipped} shipped"
+                + (f" + {gone} expired" if gone else "")
+            )
+        if (firm.on_hand < 0).any():
+            problems.append("negative finished-goods stock")
+        ip = on_hand + p.units_in_process - backorders
+        if firm.inventory_position() != ip:
+            problems.append(
+                f"inventory position {firm.inventory_position()} != {on_hand} on hand + "
+                f"{p.units_in_process} on order - {backorders} backorders"
+            )
+        return problems
+
+
+def plant_money_problems(firm: Firm) -> list[str]:
+    """Broken laws of the plant's own spending (counts x rates; independent of history)."""
+    from simulator.firms.factory import PLANT_COST_ITEMS
+
+    p = firm.plant
+    problems = []
+    pending = {k: p.money[k] - firm._plant_money_basis[k] for k in PLANT_COST_ITEMS}
+    for k in PLANT_COST_ITEMS:
+        booked = firm.books[k] + firm.today.money[k] + pending[k]
+        if not _close(booked, p.money[k], scale=p.money[k]):
+            problems.append(f"{k}: ledger {booked:.2f} != plant {p.money[k]:.2f}")
+    material = p.material_received * p.material_price
+    if not _close(p.money["material_cost"], material, scale=material):
+        problems.append(f"material cost {p.money['material_cost']:.2f} != received x price")
+    setup = sum(s.setups * s.spec.setup_cost for s in p.stages)
+    if not _close(p.money["setup_cost"], setup, scale=setup):
+        problems.append(f"setup cost {p.money['setup_cost']:.2f} != set-ups x cost {setup:.2f}")
+    production = sum(s.units_processed * s.unit_cost for s in p.stages)
+    if not _close(p.money["production_cost"], production, scale=production):
+        problems.append(f"production cost {p.money['production_cost']:.2f} != units processed x cost")
+    return problems
+
+
+def _audit(firm: Firm) -> OrderAudit:
+    audit = firm.__dict__.get("_order_audit")
+    if audit is None:
+        audit = firm.__dict__["_order_audit"] = OrderAudit()
+    return audit
+
+
+def full_audit_due(days: int) -> bool:
+    """Whether the full audit runs after ``days`` closed days: on days 1, 2, 4, 8, ..."""
+    return days >= 1 and days & (days - 1) == 0
+
+
 def check_plant(plant: Plant) -> None:
     """Raise :class:`InvariantError` naming every broken law of a plant on its own."""
     problems = plant_problems(plant)
@@ -219,8 +380,24 @@ def check_plant(plant: Plant) -> None:
         raise InvariantError(f"plant at t={plant.env.now}: " + "; ".join(problems))
 
 
-def check_firm(firm: Firm) -> None:
-    """Raise :class:`InvariantError` naming the firm and every broken law."""
-    problems = plant_problems(firm.plant) + order_problems(firm) + money_problems(firm)
+def check_firm(firm: Firm, full: bool | None = None) -> None:
+    """Raise :class:`InvariantError` naming the firm and every broken law.
+
+    Every call checks the plant and, through the firm's :class:`OrderAudit`, the orders that moved
+    since the last call (time in proportion to the events since then and the orders still open or
+    on the road). ``full`` adds every law over every order and the ledger; None runs it on days 1,
+    2, 4, 8, ... of the firm's closed days (so a run pays about two full audits in all); call with
+    ``full=True`` at the end of a run.
+    """
+    if full is None:
+        full = full_audit_due(firm.days_closed)
+    problems = (
+        plant_problems(firm.plant)
+        + _audit(firm).problems(firm)
+        + plant_money_problems(firm)
+        + accrual_problems(firm)  # running totals against each other: no history read
+    )
+    if full:
+        problems += [p for p in order_problems(firm) + money_problems(firm) if p not in problems]
     if problems:
         raise InvariantError(f"firm {firm.name!r} at t={firm.env.now}: " + "; ".join(problems))

@@ -24,6 +24,8 @@ from typing import ClassVar
 
 import numpy as np
 
+from simulator.firms.columns import IdQueue
+
 NaN = np.nan
 
 
@@ -54,7 +56,10 @@ class OrderBook:
     def __init__(self, n_variants: int, capacity: int = 1024) -> None:
         self.n = 0
         self._cols = {k: np.empty(capacity, dt) for k, dt in self.COLUMNS.items()}
-        self._backlog: list[np.ndarray] = [np.empty(0, np.int64) for _ in range(n_variants)]
+        self._queues = [IdQueue() for _ in range(n_variants)]
+        self.journal: list[np.ndarray] | None = None
+        """Ids filled or cancelled since the last :meth:`drain_journal` (None: not kept). An
+        auditor that reads only what changed switches it on."""
 
     def __getattr__(self, name: str) -> np.ndarray:
         cols = self.__dict__.get("_cols")
@@ -123,6 +128,8 @@ class OrderBook:
         says which of them ship a defect the customer will find (default: none)."""
         self._cols["filled"][ids] = t
         self._cols["delivered"][ids] = t + ship_days
+        if self.journal is not None:
+            self.journal.append(np.asarray(ids, np.int64))
         self._cols["from_stock"][ids] = from_stock
         if defective is not None:
             self._cols["defective"][ids] = defective
@@ -130,41 +137,48 @@ class OrderBook:
     def enqueue(self, variant: int, ids: np.ndarray) -> None:
         """Put orders at the back of a variant's backlog."""
         if len(ids):
-            self._backlog[variant] = np.concatenate([self._backlog[variant], ids])
+            c = self._cols
+            self._queues[variant].push(ids, int(c["qty"][ids].sum()), float(c["deadline"][ids].min()))
 
     def backlog(self, variant: int) -> np.ndarray:
         """Ids of the variant's open orders, oldest first."""
-        return self._backlog[variant]
+        return self._queues[variant].ids().copy()
 
     def backlog_units(self, variant: int) -> int:
-        """Units ordered and not yet filled for a variant."""
-        return int(self._cols["qty"][self._backlog[variant]].sum())
+        """Units ordered and not yet filled for a variant (a running sum)."""
+        return self._queues[variant].units
 
     def take_fillable(self, variant: int, units: int) -> np.ndarray:
         """Remove and return the oldest orders that ``units`` can fill in full (strict FIFO)."""
-        queue = self._backlog[variant]
-        if units <= 0 or len(queue) == 0:
-            return queue[:0]
-        need = np.cumsum(self._cols["qty"][queue])
-        k = int(np.searchsorted(need, units, side="right"))
-        self._backlog[variant] = queue[k:]
-        return queue[:k]
+        return self._queues[variant].take(units, self._cols["qty"])
 
     def cancel_overdue(self, t: float) -> np.ndarray:
         """Cancel open orders whose deadline is before ``t``; return their ids."""
         out = []
-        for v, queue in enumerate(self._backlog):
-            if len(queue) == 0:
+        deadline = self._cols["deadline"]
+        for q in self._queues:
+            if len(q) == 0 or q.min_deadline >= t:  # nobody in this queue is overdue yet
                 continue
-            late = self._cols["deadline"][queue] < t
+            queue = q.ids()
+            late = deadline[queue] < t
             if late.any():
-                out.append(queue[late])
-                self._backlog[v] = queue[~late]
+                ids = queue[late].copy()
+                out.append(ids)
+                q.remove(late, int(self._cols["qty"][ids].sum()))
+            q.reset_deadline(deadline)
         if not out:
             return np.empty(0, np.int64)
         ids = np.concatenate(out)
         self._cols["cancelled"][ids] = t
+        if self.journal is not None:
+            self.journal.append(ids)
         return ids
+
+    def drain_journal(self) -> np.ndarray:
+        """Ids filled or cancelled since the last call (and keep the journal from now on)."""
+        changed = self.journal or []
+        self.journal = []
+        return np.concatenate(changed) if changed else np.empty(0, np.int64)
 
     def late_days(self, ids: np.ndarray, due: str = "promised") -> np.ndarray:
         """Whole calendar days each delivered order ``ids`` arrived after its due day (0: on time).
@@ -182,7 +196,7 @@ class OrderBook:
 
     def open_count(self) -> int:
         """Orders neither filled nor cancelled."""
-        return int(sum(len(q) for q in self._backlog))
+        return sum(len(q) for q in self._queues)
 
     def status_counts(self, t: float) -> dict[str, int]:
         """Orders by status at time ``t``: open, in transit, delivered, cancelled (adding up to all)."""

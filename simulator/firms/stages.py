@@ -15,8 +15,10 @@ units in and out), so waiting times and utilisation come straight from the recor
 
 from __future__ import annotations
 
+import bisect
 from collections.abc import Callable, Generator
 from dataclasses import dataclass
+from operator import attrgetter
 from typing import Any
 
 import numpy as np
@@ -31,6 +33,26 @@ NEW, RESUMED, MACHINE_HOLD = 1, 0, -1
 machine from any batch (they preempt) but not from each other."""
 
 
+class _InsertedQueue(simpy.resources.resource.SortedQueue):
+    """SimPy's queue of requests by priority, kept sorted by inserting each new request in place
+    (a binary search) instead of re-sorting the whole queue with a Python key per request: the same
+    order (a new request goes after those of equal key), without a cost that grows with the queue
+    in every request of a plant whose backlog grows."""
+
+    _key = attrgetter("key")
+
+    def append(self, item: Any) -> None:
+        if self.maxlen is not None and len(self) >= self.maxlen:
+            raise RuntimeError("Cannot append event. Queue is full.")
+        bisect.insort_right(self, item, key=self._key)
+
+
+class _Machines(simpy.PreemptiveResource):
+    """A preemptive group of machines whose queue inserts requests in place."""
+
+    PutQueue = _InsertedQueue
+
+
 @dataclass(slots=True)
 class WorkOrder:
     """A batch of one variant moving through the routing (one per release, never one per unit)."""
@@ -40,6 +62,10 @@ class WorkOrder:
     qty: int
     """Good units still in the batch (scrap lowers it)."""
     released: float
+    stage: int = -1
+    """Index of the stage the batch is at (or has last left); -1 before the first."""
+    carded: bool = False
+    """Whether the batch moves under kanban cards (it holds a card of the stage it is at)."""
 
 
 class Stage:
@@ -72,7 +98,7 @@ class Stage:
         self.on_scrap = on_scrap
         c = spec.machines
         self.preemptive = spec.mtbf_days is not None or spec.shifts < 3
-        kind = simpy.PreemptiveResource if self.preemptive else simpy.Resource
+        kind = _Machines if self.preemptive else simpy.Resource
         self.machines: simpy.Resource = kind(env, capacity=c)
         self.set_up_for = [-1] * c
         """Variant each machine is set up for (-1: none yet)."""

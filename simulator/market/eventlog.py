@@ -25,6 +25,7 @@ from __future__ import annotations
 import os
 import tempfile
 import weakref
+from collections.abc import Sequence
 from enum import IntEnum
 from pathlib import Path
 
@@ -136,11 +137,13 @@ SCHEMA = pa.schema(
         ("day", pa.int32()),
         ("kind", pa.dictionary(pa.int8(), pa.string())),
         ("consumer", pa.int32()),
-        ("firm", pa.int16()),
+        ("firm", pa.dictionary(pa.int16(), pa.string())),
+        ("firm_index", pa.int16()),
         ("value", pa.float32()),
     ]
 )
-"""The Parquet schema of an event log file."""
+"""The Parquet schema of an event log file: ``firm`` names the firm (null: none), ``firm_index``
+is its position in the scenario (-1: none)."""
 
 
 def _remove(path: str) -> None:
@@ -168,12 +171,18 @@ class EventLog:
         keep_rows: bool = True,
         chunk_rows: int = DEFAULT_CHUNK_ROWS,
         spill: str | Path | None = None,
+        firm_names: Sequence[str] | None = None,
     ) -> None:
         if n_firms < 0:
             raise ValueError('"n_firms" must be >= 0.')
         if chunk_rows <= 0:
             raise ValueError('"chunk_rows" must be > 0.')
         self.n_firms = n_firms
+        names = [str(x) for x in firm_names] if firm_names is not None else []
+        if firm_names is not None and len(names) != n_firms:
+            raise ValueError(f'"firm_names" must name {n_firms} firms, got {len(names)}.')
+        self.firm_names: list[str] = names or [f"firm {i}" for i in range(n_firms)]
+        """The firms' names, written with each row (the file is read without the scenario)."""
         self.keep_rows = keep_rows
         self.chunk_rows = chunk_rows
         self.spill_path: Path | None = Path(spill) if spill is not None else None
@@ -245,12 +254,17 @@ class EventLog:
         assert self._buffer is not None
         b = self._buffer
         kind = pa.DictionaryArray.from_arrays(pa.array(b["kind"][:rows]), _kind_names())
+        index = b["firm"][:rows]
+        firm = pa.DictionaryArray.from_arrays(
+            pa.array(index, mask=index < 0), pa.array(self.firm_names, type=pa.string())
+        )
         return pa.Table.from_arrays(
             [
                 pa.array(b["day"][:rows]),
                 kind,
                 pa.array(b["consumer"][:rows]),
-                pa.array(b["firm"][:rows]),
+                firm,
+                pa.array(index),
                 pa.array(b["value"][:rows]),
             ],
             schema=SCHEMA,
@@ -388,7 +402,8 @@ class EventLog:
         table = self.to_table()
         out = {}
         for c, dt in _COLUMNS.items():
-            col = table.column(c).combine_chunks()
+            # the buffer's firm column is the file's firm_index (its firm column holds the names)
+            col = table.column("firm_index" if c == "firm" else c).combine_chunks()
             if c == "kind":
                 out[c] = np.asarray(col.indices, dtype=dt) if len(col) else np.empty(0, dt)
             else:

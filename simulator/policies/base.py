@@ -93,10 +93,9 @@ def walkaway_share(firm: Firm) -> float:
 
 
 def in_process(firm: Firm, variant: int) -> int:
-    """Units of ``variant`` released to the plant and not yet completed (its work orders' sizes)."""
-    wo = firm.plant.orders
-    open_ = np.isnan(wo["completed"]) & (wo["variant"] == variant)
-    return int(wo["qty"][open_].sum())
+    """Units of ``variant`` released to the plant and not yet completed or scrapped (a counter the
+    plant keeps, so asking costs nothing however long the run)."""
+    return int(firm.plant.in_process_by_variant[variant])
 
 
 def wip_of(firm: Firm, variant: int) -> int:

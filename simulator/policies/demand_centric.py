@@ -1,20 +1,24 @@
 """Demand-centric (pull) policy: make to order behind a small buffer, sensing demand, monthly S&OP.
 
-Every ``review_days`` days (daily by default) the planner releases what brings the inventory
-position back to the buffer level, so each order pulls one unit through the plant (one-for-one
-replenishment, small batches). ``control`` chooses how work in process is capped: ``base_stock``
-(not at all), ``kanban`` (as many cards as the buffer: on hand + in process never above it) or
-``conwip`` (in process never above ``wip_limit``). Under ``rules`` the buffer is the fixed
+The planner keeps the inventory position of the standard variant at a buffer level, so each order
+pulls one unit through the plant (one-for-one replenishment, small batches). How work enters the
+plant is the ``control`` (:mod:`simulator.policies.control`, after Hopp and Spearman's *Factory
+Physics*): ``base_stock`` (release what the buffer asks for), ``kanban`` (cards at every stage, the
+buffer's at the last) or ``conwip`` (in process never above ``wip_limit``, jobs of
+``transfer_batch`` units). When it is released is the ``review``: ``periodic`` every
+``review_days`` days (at ``k * review_days + 0.5``, after the day's purchases), or ``continuous``:
+the moment an order comes, a batch finishes or units are scrapped, with the buffer re-planned
+(and the decision logged) once a day at ``d + 0.5``. Under ``rules`` the buffer is the fixed
 ``buffer``; ``data``, ``ai`` and ``cobot`` size it from demand sensed in the consumer event log over
-``lead_time_days + review_days`` (:mod:`simulator.policies.sensing`; the policy reads the market only
-through its feed). A monthly S&OP review resets the shifts a day of every stage planned below
-round the clock within ``[min_shifts, max_shifts]``; a change takes the factory's shift-change lead
-time, and the firm pays for every machine-shift it holds (shifts beyond plan with the overtime
-premium).
-The quote is honest: shipping time, plus, when the buffer cannot cover a new order, the time the
-plant needs to make what is already waiting at its mean capacity, plus the time to the next review.
-"Cannot cover" counts the day's expected orders (the mean of the last week's), since one quote holds
-for the whole day.
+the replenishment lead time plus ``review_days`` (the lead time alone when continuous; given as
+``lead_time_days`` or measured, :mod:`simulator.policies.measure`;
+:mod:`simulator.policies.sensing`; the policy reads the market only through its feed). Customised
+variants are made to order, at each review or, when continuous, at each order. A monthly S&OP
+review resets the shifts a day of every stage planned below round the clock within
+``[min_shifts, max_shifts]``; a change takes the factory's shift-change lead time, and the firm
+pays for every machine-shift it holds (shifts beyond plan with the overtime premium).
+Quotes come from the order desk every policy shares (:mod:`simulator.policies.quoting`): stock,
+queue and pipeline to ``quote_reliability``, the next release being now when continuous.
 """
 
 from __future__ import annotations
@@ -34,6 +38,7 @@ from simulator.policies.base import (
     unit_margin,
     wip_of,
 )
+from simulator.policies.control import Released, make_control
 from simulator.policies.decisions import StockDecision, decide_stock
 from simulator.policies.forecasting import Forecast
 from simulator.policies.measure import cover_sd
@@ -54,14 +59,45 @@ class DemandCentric(PeriodicPolicy):
     def __init__(self, params: DemandCentricParams, rng: np.random.Generator) -> None:
         self.params: DemandCentricParams = params
         super().__init__(rng)
-        self.review_days = params.review_days
+        self.continuous = params.review == "continuous"
+        self.review_days = 1 if self.continuous else params.review_days
+        """Days between reviews (continuous: between the daily re-plans of the buffer)."""
         self.shifts: int | None = None
         """Shifts a day the last S&OP set (None: as planned)."""
+        self.control = make_control(params)
+        self.level = 0
+        """The buffer level releases aim at (set at the start and at each review or re-plan)."""
+        self._firm: Firm | None = None
+        self._since = [0, 0, 0]
+        """Continuous review: releases, units and customised units released since the last re-plan."""
 
     def start(self, firm: Firm, env: simpy.Environment) -> None:
         super().start(firm, env)
+        self._firm = firm
+        dec, _ = self.buffer_level(firm)
+        self.level = int(np.ceil(dec.level))
+        self.control.install(firm, self.level)
+        if self.continuous:
+            firm.listeners.append(self._on_event)
+            # under kanban a first-stage card also comes back inside the plant (a unit moved on)
+            firm.plant.on_card_free = self._on_card_free
+            self._on_event("start")  # top the buffer up at once
         if self.params.sop_days > 0:
             env.process(self._sop_loop(firm, env))
+
+    def _on_card_free(self) -> None:
+        self._on_event("card")
+
+    def _on_event(self, what: str) -> None:
+        """Continuous review: release what the control allows the moment anything changes."""
+        firm = self._firm
+        assert firm is not None
+        done = self.control.release(firm, self.level)
+        self._since[0] += done.jobs
+        self._since[1] += done.units
+        if what == "order":
+            for v in range(1, len(firm.variants)):
+                self._since[2] += self._make_to_order(firm, v, log=False)
 
     def sensed(self, firm: Firm, days: int) -> Forecast:
         """Daily demand sensed from the feed over the last ``days`` days (today included)."""
@@ -77,7 +113,7 @@ class DemandCentric(PeriodicPolicy):
             return StockDecision(b, b, "rule of thumb: fixed buffer", "", {"buffer": p.buffer}), None
         daily = self.sensed(firm, p.sensing_days)
         lead = self.lead_time(firm)
-        days = lead.mean + p.review_days
+        days = lead.mean + (0 if self.continuous else p.review_days)
         cover = Forecast(
             daily.mean * days, cover_sd(daily.mean, daily.sd, days, lead.sd), daily.method, days
         )
@@ -93,37 +129,30 @@ class DemandCentric(PeriodicPolicy):
         return dec, daily
 
     def review(self, firm: Firm) -> None:
-        p = self.params
+        """Periodic: decide the level and release. Continuous: re-plan the level (and log the day)."""
         dec, daily = self.buffer_level(firm)
         level = int(np.ceil(dec.level))
-        # The buffer is of the popular (standard) variant; customised ones are made to order below.
+        if level != self.level:
+            self.control.set_level(firm, level)
+        self.level = level
         position = position_of(firm, 0)
         on_hand = int(firm.on_hand[0])
         wip = wip_of(firm, 0)
-        if p.control == "kanban":
-            qty = level - (on_hand + wip)
-            how = f"kanban: {level} cards, on hand {on_hand} + in process {wip}"
-        elif p.control == "conwip":
-            qty = min(level - position, p.wip_limit - firm.plant.units_in_process)
-            how = f"CONWIP: level {level} - position {position}, cap {p.wip_limit} - wip {wip}"
-        else:
-            qty = level - position
-            how = f"base stock: level {level} - position {position}"
-        qty = max(qty, 0)
-        if qty > 0:
-            firm.release(0, qty)
+        done = self.control.release(firm, level)
         inputs: dict[str, float | str] = {
             "level": level,
             "inventory_position": position,
             "on_hand": on_hand,
             "wip": wip,
-            "control": p.control,
+            "control": self.params.control,
+            "review": self.params.review,
             **dec.inputs,
         }
         if daily is not None:
             inputs.update(
                 {"forecast_method": daily.method, "forecast_mean": daily.mean, "forecast_sd": daily.sd}
             )
+        released, reason = self._summary(done)
         self.log.record(
             firm.env.now,
             "release",
@@ -131,22 +160,38 @@ class DemandCentric(PeriodicPolicy):
             override=dec.override,
             recommended=dec.recommended,
             chosen=dec.level,
-            released=qty,
-            reason=f"{how} -> release {qty}",
+            released=released,
+            reason=reason,
             inputs=inputs,
         )
-        for v in range(1, len(firm.variants)):
-            self._make_to_order(firm, v)
+        if not self.continuous:
+            for v in range(1, len(firm.variants)):
+                self._make_to_order(firm, v)
 
-    def _make_to_order(self, firm: Firm, variant: int) -> None:
-        """Release exactly what the open orders of a customised variant still need."""
+    def _summary(self, done: Released) -> tuple[int, str]:
+        """Units released and the reason: this review's, or (continuous) everything since the last."""
+        if not self.continuous:
+            return done.units, f"{done.how} -> release {done.units}"
+        jobs, units, custom = self._since
+        jobs, units = jobs + done.jobs, units + done.units
+        self._since = [0, 0, 0]
+        extra = f" and {custom} customised unit(s) made to order" if custom else ""
+        return units, (
+            f"continuous review: {units} unit(s) in {jobs} release(s){extra} since the last re-plan; "
+            f"now {done.how}"
+        )
+
+    def _make_to_order(self, firm: Firm, variant: int, log: bool = True) -> int:
+        """Release exactly what the open orders of a customised variant still need; the units."""
         backlog = firm.orders.backlog_units(variant)
         on_hand = int(firm.on_hand[variant])
         wip = wip_of(firm, variant)
         qty = max(backlog - on_hand - wip, 0)
         if qty == 0:
-            return
+            return 0
         firm.release(variant, qty)
+        if not log:
+            return qty
         self.log.record(
             firm.env.now,
             "release",
@@ -156,6 +201,7 @@ class DemandCentric(PeriodicPolicy):
             reason=f"{firm.variants[variant]}: {backlog} ordered - {on_hand} on hand - {wip} in process",
             inputs={"variant": variant, "backlog": backlog, "on_hand": on_hand, "wip": wip},
         )
+        return qty
 
     def _sop_loop(self, firm: Firm, env: simpy.Environment) -> Generator[simpy.Event, object, None]:
         # The first S&OP meets after one cycle of data; then every cycle, before that day's review.
@@ -247,3 +293,10 @@ class DemandCentric(PeriodicPolicy):
             inputs=inputs,
         )
         return shifts
+
+    def next_release(self, firm: Firm) -> float:
+        """When the next work order can be released: now under continuous review (an order
+        releases its replacement at once), else the next review."""
+        if self.continuous:
+            return float(firm.env.now)
+        return super().next_release(firm)

@@ -24,7 +24,11 @@ the options (for example one, two or three shifts).
 from __future__ import annotations
 
 import numpy as np
-from scipy.stats import norm
+from scipy.special import ndtr, ndtri
+
+_INV_SQRT_2PI = 1.0 / np.sqrt(2.0 * np.pi)
+# scipy.special's ufuncs rather than scipy.stats.norm: the same values, without the ~0.3 ms of
+# argument checking per call that a daily optimiser pays thousands of times per run.
 
 
 def critical_ratio(holding: float, shortage: float) -> float:
@@ -35,7 +39,9 @@ def critical_ratio(holding: float, shortage: float) -> float:
 
 def normal_loss(z: float | np.ndarray) -> float | np.ndarray:
     """Standard normal loss function E[(Z - z)+] = phi(z) - z (1 - Phi(z))."""
-    return norm.pdf(z) - z * norm.sf(z)
+    z = np.asarray(z, dtype=float)
+    out = _INV_SQRT_2PI * np.exp(-0.5 * z * z) - z * ndtr(-z)
+    return float(out) if out.ndim == 0 else out
 
 
 def newsvendor_level(mean: float, sd: float, holding: float, shortage: float) -> float:
@@ -45,7 +51,7 @@ def newsvendor_level(mean: float, sd: float, holding: float, shortage: float) ->
         return mean
     # Both costs zero or one zero gives a fractile of 0 or 1: clip to a finite level.
     ratio = float(np.clip(ratio, 1e-9, 1.0 - 1e-9))
-    return float(mean + sd * norm.ppf(ratio))
+    return float(mean + sd * ndtri(ratio))
 
 
 def expected_cost(level: float, mean: float, sd: float, holding: float, shortage: float) -> float:

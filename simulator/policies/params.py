@@ -10,9 +10,9 @@ behaviour lives in the policy, forecasting, sensing, optimisation and decision m
 
 from __future__ import annotations
 
-from typing import Annotated, Literal
+from typing import Annotated, Any, Literal
 
-from pydantic import Field, model_validator
+from pydantic import BaseModel, Field, model_validator
 
 from simulator.schema import StrictModel
 
@@ -39,6 +39,11 @@ own order desk's)."""
 
 class _Params(StrictModel):
     """Frozen, unknown keys rejected, finite numbers of bounded size (:mod:`simulator.schema`)."""
+
+
+Cards = Annotated[int, Field(ge=1, le=100_000)]
+KanbanCards = Cards | Annotated[list[Cards], Field(min_length=1, max_length=19)]
+"""Kanban cards at each stage before the last: one count for all of them or one per stage."""
 
 
 class CxBuffer(_Params):
@@ -110,6 +115,61 @@ class _DecisionParams(_Params):
         return self
 
 
+def _plain(value: object) -> object:
+    return value.model_dump(mode="python") if isinstance(value, BaseModel) else value
+
+
+def _different(params: BaseModel, field: str) -> bool:
+    """Whether ``field`` holds something other than its default (so the user set it)."""
+    info = type(params).model_fields[field]
+    default = info.get_default(call_default_factory=True)
+    return bool(_plain(getattr(params, field)) != _plain(default))
+
+
+def ignored_fields(params: BaseModel) -> list[tuple[str, str]]:
+    """Parameters set to a non-default value that have no effect in the chosen mode: (field, why).
+
+    A parameter the policy would never read is a mistake the user should hear about (they believe
+    they changed something), so the scenario refuses it (:func:`_refuse_ignored`).
+    """
+    uses = getattr(params, "_uses", None)
+    if uses is None:
+        return []
+    out = []
+    for field, why in uses().items():
+        if why and _different(params, field):
+            out.append((field, why))
+    return out
+
+
+def _refuse_ignored(params: BaseModel) -> None:
+    problems = ignored_fields(params)
+    if problems:
+        # one line per field, each prefixed with its name: the scenario reader reports each at its path
+        raise ValueError("\n".join(f"{f}: has no effect: {why}" for f, why in problems))
+
+
+def without_ignored(params: BaseModel | dict[str, object]) -> tuple[dict[str, object], list[str]]:
+    """Policy parameters with the ignored ones put back to their defaults, and a note for each.
+
+    For callers that change a policy's mode on the user's behalf (a browser control switching the
+    decision mode) and must not turn the user's other settings into an error.
+    """
+    from simulator.policies import registry
+
+    data = dict(params) if isinstance(params, dict) else params.model_dump(mode="python")
+    model = registry.params_model(str(data["name"]))
+    fields = model.model_fields
+    notes = []
+    # unchecked construction: the ignored fields are what a checked one would refuse
+    given: dict[str, Any] = {k: v for k, v in data.items() if k in fields}
+    probe = model.model_construct(None, **given)
+    for field, why in ignored_fields(probe):
+        data.pop(field, None)
+        notes.append(f"{field} dropped: {why}")
+    return data, notes
+
+
 class SupplierCentricParams(_DecisionParams):
     """Push: make to stock with a periodic order-up-to rule on inventory position.
 
@@ -143,15 +203,57 @@ class SupplierCentricParams(_DecisionParams):
 
     @model_validator(mode="after")
     def _frozen_is_whole_reviews(self) -> SupplierCentricParams:
-        if self.quoted_days is not None and self.quote_reliability != 0.95:
-            raise ValueError(
-                "quote_reliability: has no effect with a fixed quoted_days (leave one of them out)"
-            )
         if self.frozen_days is not None and self.frozen_days % self.review_days:
             raise ValueError(
                 f"frozen_days: {self.frozen_days} is not a multiple of review_days ({self.review_days})"
             )
+        _refuse_ignored(self)
         return self
+
+    def _uses(self) -> dict[str, str]:
+        """Why each mode-dependent field would be ignored now ("" where it is read)."""
+        d = self.decision
+        mode = f"under decision = {d!r}"
+        return {
+            **_decision_uses(self),
+            "forecast": ""
+            if d != "rules"
+            else f"{mode} the rule of thumb forecasts with a moving "
+            "average (forecast_window days); choose decision 'data', 'ai' or 'cobot' for another",
+            "smoothing_alpha": ""
+            if d != "rules" and self.forecast == "exp_smoothing"
+            else "only an exp_smoothing forecast (decision 'data', 'ai' or 'cobot') reads it",
+            "safety_factor": ""
+            if d == "rules"
+            else f"{mode} the stock level is set by "
+            + (
+                "service_level"
+                if d == "data"
+                else "the critical fractile of holding_cost and shortage_cost"
+            ),
+            "markup": "" if self.pricing == "cost_plus" else "only pricing = 'cost_plus' reads it",
+            "quote_reliability": ""
+            if self.quoted_days is None
+            else "a fixed quoted_days is promised whatever the pipeline (leave one of them out)",
+        }
+
+
+def _decision_uses(p: _DecisionParams) -> dict[str, str]:
+    """Why the decision-mode fields shared by every policy would be ignored ("" where read)."""
+    d = p.decision
+    optimiser = d in ("ai", "cobot")
+    return {
+        "service_level": "" if d == "data" else "only decision = 'data' reads it",
+        "measure_window": ""
+        if getattr(p, "lead_time_days", None) is None
+        else "lead_time_days is given, so no lead time is measured",
+        "holding_cost": "" if optimiser else "only the optimiser (decision 'ai' or 'cobot') reads it",
+        "shortage_cost": "" if optimiser else "only the optimiser (decision 'ai' or 'cobot') reads it",
+        "cx_buffer": "" if "cx_buffer" in p.overrides else "it needs overrides = ['cx_buffer']",
+        "quality_first": ""
+        if "quality_first" in p.overrides
+        else "it needs overrides = ['quality_first']",
+    }
 
 
 def _default_signals() -> dict[SignalKind, float]:
@@ -176,13 +278,29 @@ class DemandCentricParams(_DecisionParams):
 
     name: Literal["demand_centric"] = "demand_centric"
     buffer: Annotated[int, Field(ge=0, le=1_000_000)] = 30
+    """``rules``: the stock level on inventory position (under kanban: the last stage's cards)."""
+    review: Literal["periodic", "continuous"] = "periodic"
+    """``periodic``: release at a review every ``review_days`` days (at ``k * review_days + 0.5``);
+    ``continuous``: release the moment an order comes, a batch finishes or units are scrapped
+    (one for one), with the buffer re-planned once a day at ``d + 0.5``."""
     review_days: Annotated[int, Field(ge=1, le=365)] = 1
     lead_time_days: Annotated[float | None, Field(ge=0.0, le=365.0)] = None
     """Replenishment time of one unit that the buffer covers (besides the review period); None:
     measured, the mean release-to-finished time of recent batches."""
     control: Literal["base_stock", "kanban", "conwip"] = "base_stock"
+    """How work is let into the plant (Hopp and Spearman, *Factory Physics*, ch. 10):
+    ``base_stock`` releases what brings the inventory position back to the buffer, with no cap on
+    work in process; ``kanban`` puts ``kanban_cards`` cards at each stage but the last and the
+    buffer's cards at the last (a unit moves on only with a card of the next stage; a unit enters
+    the plant when the first stage has a card free); ``conwip`` releases what the buffer asks for
+    in jobs of ``transfer_batch`` units while the units in process stay within ``wip_limit``."""
     wip_limit: Annotated[int, Field(ge=1, le=1_000_000)] = 200
     """CONWIP cap on units in process."""
+    transfer_batch: Annotated[int, Field(ge=1, le=1_000_000)] = 1
+    """CONWIP: units per job; a job is released and moves through the routing as one batch."""
+    kanban_cards: KanbanCards = 2
+    """Kanban: cards at each stage before the last, one number for all or a list with one per
+    stage (assumption: two, the two-bin rule: one container in use, one waiting)."""
     sensing_days: Annotated[int, Field(ge=1, le=365)] = 14
     """Days of consumer events the demand sensing reads."""
     signals: dict[SignalKind, Annotated[float, Field(ge=-100.0, le=100.0)]] = Field(
@@ -203,7 +321,49 @@ class DemandCentricParams(_DecisionParams):
     def _shifts_in_order(self) -> DemandCentricParams:
         if self.min_shifts > self.max_shifts:
             raise ValueError(f"min_shifts ({self.min_shifts}) must be <= max_shifts ({self.max_shifts})")
+        _refuse_ignored(self)
         return self
+
+    def _uses(self) -> dict[str, str]:
+        """Why each mode-dependent field would be ignored now ("" where it is read)."""
+        d = self.decision
+        sensed = d != "rules"
+        sop = self.sop_days > 0
+        no_forecast = (
+            "a demand-centric policy senses demand from the market feed (signals, sensing_days) "
+            "and makes no forecast of its own sales"
+        )
+        return {
+            **_decision_uses(self),
+            "forecast": no_forecast,
+            "forecast_window": no_forecast,
+            "smoothing_alpha": no_forecast,
+            "buffer": ""
+            if not sensed
+            else f"under decision = {d!r} the buffer is sized from "
+            "sensed demand over lead_time_days + review_days",
+            "review_days": ""
+            if self.review == "periodic"
+            else "review = 'continuous' releases on every order and completion",
+            "wip_limit": "" if self.control == "conwip" else "only control = 'conwip' reads it",
+            "transfer_batch": "" if self.control == "conwip" else "only control = 'conwip' reads it",
+            "kanban_cards": "" if self.control == "kanban" else "only control = 'kanban' reads it",
+            "sensing_days": ""
+            if sensed or sop
+            else "decision 'rules' without S&OP (sop_days = 0) senses nothing",
+            "signals": ""
+            if sensed or sop
+            else "decision 'rules' without S&OP (sop_days = 0) senses nothing",
+            "min_shifts": "" if sop else "sop_days = 0: capacity stays as built",
+            "max_shifts": "" if sop else "sop_days = 0: capacity stays as built",
+            "target_utilisation": ""
+            if sop and d in ("rules", "data")
+            else (
+                "sop_days = 0: capacity stays as built"
+                if not sop
+                else f"under decision = {d!r} the S&OP sets shifts by expected profit"
+            ),
+        }
 
 
 PolicyParams = Annotated[SupplierCentricParams | DemandCentricParams, Field(discriminator="name")]

@@ -4,57 +4,48 @@ Like the instrument panel of a plant's control room, each component answers one 
 glance: who buys from whom (market share by firm and by generation), how the plants cope
 (inventory, backlog, work in process), whether it pays (profit), what the crowd does (the social
 network of a sample of consumers, boycotts, perceived reputation), and where the shocks fell
-(event markers on every time axis). A status card shows the day, the steps per second and any
-note or error; a KPI table sums it up.
+(event markers on every time axis). A status card shows the day, the speed and any note or error;
+a KPI table sums it up.
 
-Each plot is a matplotlib figure (``Agg``, PNG) drawn only when the model has a new day
-(memoised on the model's unique id and its day count), so re-rendering the page for other reasons
-costs nothing; the page needs no JavaScript library beyond Solara's own (it works offline). Every
-component reads ``update_counter`` so that Step, Play and Reset redraw it.
+The plots are Mesa's own components: the time series are ``PlotAltair`` charts of the model's
+``DataCollector`` (hover a line for its day and value; drag to pan, wheel to zoom), and the network
+is Mesa's space component over the model's network space (hover a consumer for its generation, the
+firm it last bought from and whether it boycotts). Each chart is built from the model as it is when
+the page is drawn, and drawing happens only between days (the model takes turns with the page, see
+:class:`~simulator.viz.live.LiveMarket`), so every chart and caption shows the same, whole day.
+Nothing here starts a thread or changes state while the page is drawn.
 """
 
 from __future__ import annotations
 
-import io
-import math
-import threading
 import time
 from collections import deque
 from collections.abc import Callable
-from dataclasses import dataclass
 from typing import Any
-
-import matplotlib
-
-matplotlib.use("Agg")
 
 import numpy as np
 import reacton.ipyvuetify as rv
-import reacton.ipywidgets as rw
 import solara
-from matplotlib.axes import Axes
-from matplotlib.collections import LineCollection
-from matplotlib.figure import Figure
-from matplotlib.lines import Line2D
-from matplotlib.ticker import EngFormatter
+import solara.widgets
+from mesa.visualization.components import AgentPortrayalStyle
+from mesa.visualization.space_renderer import SpaceRenderer
 from mesa.visualization.utils import update_counter
 
 from simulator.scenario import GENERATIONS
-from simulator.viz.live import LiveMarket
+from simulator.viz import charts
+from simulator.viz.live import GENERATION_WINDOW, SHARE_WINDOW, LiveMarket, SampledConsumer
 
-DPI = 80
-FIGSIZE = (6.4, 3.5)
-REDRAW_SECONDS = 1.0
-"""Least time between two drawings of one plot (drawing all of them takes longer than a day of
-10,000 consumers: without this limit, Play would run only as fast as matplotlib draws)."""
-DRAW_DUTY = 3.0
-"""A plot waits at least this many times the last drawing time of all plots before it is redrawn."""
-WINDOW_DAYS = 7
-"""Days the market-share curves average over (one day's buyers are few and noisy)."""
-GENERATION_MARKERS = {"silent": "s", "boomers": "D", "gen_x": "^", "millennials": "o", "gen_z": "P"}
+GENERATION_MARKERS = {"silent": "s", "boomers": "D", "gen_x": "^", "millennials": "o", "gen_z": "+"}
+"""Marker per generation in the network (Mesa's matplotlib-style codes; the altair backend maps them)."""
+GENERATION_SYMBOLS = {"silent": "■", "boomers": "◆", "gen_x": "▲", "millennials": "●", "gen_z": "✚"}
 NOT_BOUGHT = "#c8c8c8"
 BOYCOTT = "#d62728"
 EVENT_LETTERS = {"scandal": "S", "virtue": "V", "supply_disruption": "D", "demand_shift": "~"}
+CHART_HEIGHT = 190
+PANEL_WIDTH = 70
+NETWORK_WIDTH = 460
+NETWORK_HEIGHT = 300
+"""Width of one generation's panel (five side by side)."""
 
 
 def firm_colour(i: int) -> str:
@@ -63,271 +54,200 @@ def firm_colour(i: int) -> str:
     return palette[i % len(palette)]
 
 
-def _png(draw: Callable[[Figure], None]) -> bytes:
-    # fixed margins (set by each drawing): a constrained layout would double the drawing time
-    fig = Figure(figsize=FIGSIZE, dpi=DPI)
-    fig.subplots_adjust(left=0.11, right=0.97, bottom=0.14, top=0.88, wspace=0.3)
-    draw(fig)
-    buf = io.BytesIO()
-    fig.savefig(buf, format="png", dpi=DPI)
-    return buf.getvalue()
+# --- time series: the model's DataCollector as Vega-Lite line charts -------------------------------
 
 
-@dataclass(frozen=True)
-class _Drawn:
-    uid: int
-    n: int
-    at: float
-    png: bytes
-
-
-@solara.component
-def _Plot(model: LiveMarket, name: str, n: int, draw: Callable[[Figure], None]) -> None:
-    """A figure of the model's first ``n`` days, redrawn at most every :data:`REDRAW_SECONDS` (or
-    :data:`DRAW_DUTY` times what drawing every plot took, if longer).
-
-    While the market plays, a day that comes sooner keeps the last picture and a thread redraws
-    once the interval is over, so the last day is always drawn, also after a pause.
-    """
-    memo = solara.use_ref(_Drawn(-1, -1, -math.inf, b""))
-    tick, set_tick = solara.use_state(0)
-    d = memo.current
-    now = time.monotonic()
-    # drawing all plots may take no more than about 1 / (1 + DRAW_DUTY) of the time
-    interval = max(REDRAW_SECONDS, DRAW_DUTY * sum(model.draw_seconds.values()))
-    if d.uid != model.uid or (d.n != n and now >= d.at + interval):
-        memo.current = d = _Drawn(model.uid, n, now, _png(draw))
-        model.draw_seconds[name] = time.monotonic() - now
-    behind = d.n != n
-    due = d.at + interval
-
-    def catch_up(cancel: threading.Event) -> None:
-        if behind and not cancel.wait(max(0.0, due - time.monotonic())):
-            set_tick(lambda t: t + 1)  # re-render this plot: the interval is over
-
-    # a new wait after every render that is still behind (the interval may have grown meanwhile)
-    solara.use_thread(catch_up, dependencies=[model.uid, n, behind, tick], intrusive_cancel=False)
-    with solara.Column(classes=["viz-plot", f"viz-{name}"], style={"width": "100%"}):
-        rw.Image(value=d.png, format="png", layout={"width": "100%", "height": "auto"})
-        solara.Text(
-            f"as of day {d.n}", classes=["viz-plot-day"], style={"color": "#888", "font-size": "0.8em"}
-        )
-
-
-def rolling_sum(x: np.ndarray, window: int) -> np.ndarray:
-    """Sum over the last ``window`` rows (fewer at the start), along axis 0."""
-    c = np.cumsum(np.nan_to_num(x), axis=0)
-    out = c.copy()
-    out[window:] = c[window:] - c[:-window]
-    return out
-
-
-def shares(counts: np.ndarray, window: int = WINDOW_DAYS) -> np.ndarray:
-    """Each firm's share of the rolling total of ``counts`` (days, firms); NaN where nobody bought."""
-    s = rolling_sum(counts, window)
-    tot = s.sum(axis=1, keepdims=True)
-    with np.errstate(invalid="ignore", divide="ignore"):
-        return np.where(tot > 0, s / np.where(tot > 0, tot, 1.0), np.nan)
-
-
-def mark_events(ax: Axes, model: LiveMarket, label: bool = True) -> None:
-    """Vertical lines at the days events took effect, lettered by kind, coloured by firm."""
+def events_data(model: LiveMarket) -> list[dict[str, Any]]:
+    """The events that took effect so far: day, letter, description, colour of the firm hit."""
     firms = {f.name: f.index for f in model.firms}
-    for day, kind, firm in model.events.log:
-        colour = firm_colour(firms[firm]) if firm in firms else "#444444"
-        ax.axvline(day, color=colour, linestyle="--", linewidth=1, alpha=0.8)
-        if label:
-            ax.annotate(
-                EVENT_LETTERS.get(kind, "?"),
-                (day, 1.0),
-                xycoords=("data", "axes fraction"),
-                xytext=(2, -10),
-                textcoords="offset points",
-                color=colour,
-                fontsize=8,
-                fontweight="bold",
-            )
+    return [
+        {
+            "day": int(day),
+            "event": f"{kind.replace('_', ' ')} ({firm or 'market'})",
+            "letter": EVENT_LETTERS.get(kind, "?"),
+            "colour": firm_colour(firms[firm]) if firm in firms else "#444444",
+        }
+        for day, kind, firm in model.events.log
+    ]
 
 
-def _days(model: LiveMarket, n: int) -> np.ndarray:
-    return np.arange(n)
+def collected(model: LiveMarket, column: str) -> list[Any]:
+    """One column of the model's DataCollector, one value per day (day 0 first)."""
+    return list(model.datacollector.model_vars.get(column, []))
 
 
-def _firm_lines(ax: Axes, model: LiveMarket, y: np.ndarray, **kw: Any) -> None:
-    x = _days(model, len(y))
-    for f in model.firms:
-        ax.plot(x, y[:, f.index], color=firm_colour(f.index), label=f.name, linewidth=1.4, **kw)
+def series_spec(
+    model: LiveMarket,
+    kind: str,
+    title: str,
+    y_title: str,
+    y_format: str = ",.0f",
+    y_domain: tuple[float, float] | None = None,
+) -> dict[str, Any]:
+    """The chart of the DataCollector's ``kind|firm`` columns, one line per firm."""
+    names = [f.name for f in model.firms]
+    series = {name: collected(model, f"{kind}|{name}") for name in names}
+    days = range(len(next(iter(series.values()), [])))
+    return charts.line_chart(
+        charts.firm_rows(days, series),
+        names,
+        [firm_colour(f.index) for f in model.firms],
+        title=title,
+        y_title=y_title,
+        y_format=y_format,
+        y_domain=y_domain,
+        events=events_data(model),
+        height=CHART_HEIGHT,
+        last_day=model.day,
+    )
 
 
-def _legend(ax: Axes, model: LiveMarket) -> None:
-    if len(model.firms) <= 8 and ax.get_legend_handles_labels()[0]:
-        ax.legend(loc="best", fontsize=7, frameon=False)
+def generation_spec(model: LiveMarket) -> dict[str, Any]:
+    """Market share by firm within each generation, one small panel per generation."""
+    rows = []
+    for g in GENERATIONS:
+        series = {f.name: collected(model, f"gshare|{f.name}|{g}") for f in model.firms}
+        days = range(len(next(iter(series.values()), [])))
+        rows += charts.firm_rows(days, series, panel=g)
+    return charts.panel_chart(
+        rows,
+        list(GENERATIONS),
+        [f.name for f in model.firms],
+        [firm_colour(f.index) for f in model.firms],
+        title="Market share by generation",
+        y_title=f"share ({GENERATION_WINDOW}-day)",
+        width=PANEL_WIDTH,
+        height=CHART_HEIGHT - 40,
+        last_day=model.day,
+    )
 
 
-def draw_share(fig: Figure, model: LiveMarket, n: int) -> None:
-    """Market share by firm (units ordered, rolling) over time."""
-    ax = fig.subplots()
-    s = shares(model.history.get("units_ordered", n))
-    _firm_lines(ax, model, s)
-    mark_events(ax, model)
-    ax.set_ylim(0, 1)
-    ax.set_xlim(0, max(n, 10))
-    ax.set_xlabel("day")
-    ax.set_ylabel(f"share ({WINDOW_DAYS}-day)")
-    ax.set_title("Market share by firm", fontsize=10)
-    _legend(ax, model)
+def day_caption(model: LiveMarket) -> None:
+    """The day a plot shows (drawn with it, so it is the page's day)."""
+    solara.Text(
+        f"as of day {model.day}", classes=["viz-plot-day"], style={"color": "#888", "font-size": "0.8em"}
+    )
 
 
-def draw_generation_share(fig: Figure, model: LiveMarket, n: int) -> None:
-    """Market share by firm within each generation over time (one small panel per generation)."""
-    fig.subplots_adjust(left=0.09, wspace=0.08)
-    axes = fig.subplots(1, len(GENERATIONS), sharex=True, sharey=True, squeeze=False)[0]
-    window = 2 * WINDOW_DAYS  # a generation's daily buyers are fewer still
-    for ax, g in zip(axes, GENERATIONS, strict=True):
-        s = shares(model.history.get(f"orders_{g}", n), window)
-        _firm_lines(ax, model, s)
-        mark_events(ax, model, label=False)
-        ax.set_title(g, fontsize=8)
-        ax.set_ylim(0, 1)
-        ax.set_xlim(0, max(n, 10))
-        ax.tick_params(labelsize=7)
-    axes[0].set_ylabel(f"share ({window}-day)")
-    fig.suptitle("Market share by generation", fontsize=10)
+def vega(spec: dict[str, Any]) -> None:
+    """A Vega-Lite chart on the page (Solara's own widget, as ``solara.FigureAltair`` uses)."""
+    solara.widgets.VegaLite.element(spec=spec, listen_to_click=False, listen_to_hover=False)
 
 
-def draw_operations(fig: Figure, model: LiveMarket, n: int) -> None:
-    """Finished goods on hand, backlog and work in process per firm."""
-    fig.subplots_adjust(left=0.1, wspace=0.35)
-    axes = fig.subplots(1, 3, sharex=True)
-    for ax, key, title in zip(
-        axes, ("on_hand", "backorders", "wip"), ("inventory", "backlog", "WIP"), strict=True
+def plot_card(model: LiveMarket, name: str, spec: dict[str, Any]) -> None:
+    """A chart with the day it shows underneath (the same day as the page's counter)."""
+    with solara.Column(classes=["viz-plot", f"viz-{name}"], style={"width": "100%"}, gap="0px"):
+        vega(spec)
+        day_caption(model)
+
+
+def series_plot(
+    model: LiveMarket,
+    name: str,
+    kind: str,
+    title: str,
+    y_title: str,
+    y_format: str = ",.0f",
+    y_domain: tuple[float, float] | None = None,
+) -> None:
+    """One line per firm of a ``kind|firm`` series of the DataCollector."""
+    plot_card(model, name, series_spec(model, kind, title, y_title, y_format, y_domain))
+
+
+def generation_share_plot(model: LiveMarket) -> None:
+    """Market share by firm within each generation."""
+    plot_card(model, "generation-share", generation_spec(model))
+
+
+# --- the network: Mesa's space component ---------------------------------------------------------
+
+
+def consumer_portrayal(agent: SampledConsumer) -> AgentPortrayalStyle:
+    """How a sampled consumer is drawn: colour = firm last bought from (red: boycotting), marker =
+    generation; the tooltip names both."""
+    model: LiveMarket = agent.model
+    last = agent.last_firm
+    boycotts = agent.boycotting
+    firm = model.firms[last].name if last >= 0 else "none yet"
+    colour = BOYCOTT if boycotts else (firm_colour(last) if last >= 0 else NOT_BOUGHT)
+    return AgentPortrayalStyle(
+        color=colour,
+        marker=GENERATION_MARKERS[agent.generation],
+        size=40,
+        tooltip={
+            "consumer": int(agent.row),
+            "generation": agent.generation,
+            "last bought from": firm,
+            "boycotting": ", ".join(model.firms[k].name for k in boycotts) or "no",
+        },
+    )
+
+
+def network_renderer(model: LiveMarket) -> SpaceRenderer:
+    """Mesa's space renderer for the model's network sample (its layout and portrayal)."""
+    renderer = SpaceRenderer(model, backend="altair")
+    renderer.setup_agents(consumer_portrayal)
+    return renderer
+
+
+def network_spec(model: LiveMarket, renderer: SpaceRenderer) -> dict[str, Any]:
+    """The network sample as a chart: Mesa's layout and agent portrayal, drawn by Vega-Lite.
+
+    Mesa's own space component draws the same data through Altair, which costs about 0.3 s per
+    frame here; this builds the chart from the same portrayal data in about a millisecond.
+    """
+    drawer = renderer.space_drawer
+    pos = drawer.pos
+    edges = solara.use_memo(
+        lambda: [
+            {"x": pos[a][0], "y": pos[a][1], "x2": pos[b][0], "y2": pos[b][1]}
+            for a, b in drawer.graph.edges()
+        ],
+        dependencies=[model.uid],
+    )
+    data = renderer.backend_renderer.collect_agent_data(model.grid, consumer_portrayal)
+    loc = renderer._map_coordinates(data)["loc"]
+    nodes = []
+    for (x, y), colour, shape, tip in zip(
+        loc, data["color"], data["shape"], data["tooltip"], strict=True
     ):
-        _firm_lines(ax, model, model.history.get(key, n))
-        mark_events(ax, model, label=False)
-        ax.set_title(title, fontsize=9)
-        ax.set_xlim(0, max(n, 10))
-        ax.set_ylim(bottom=0)
-        ax.tick_params(labelsize=7)
-        ax.set_xlabel("day", fontsize=8)
-    axes[0].set_ylabel("units")
-    if len(model.firms) <= 8 and axes[0].get_legend_handles_labels()[0]:
-        handles, labels = axes[0].get_legend_handles_labels()
-        fig.legend(handles, labels, loc="upper right", ncol=len(labels), fontsize=7, frameon=False)
-    fig.suptitle("Inventory, backlog and WIP per firm", fontsize=10, x=0.02, ha="left")
+        nodes.append({"x": float(x), "y": float(y), "colour": str(colour), "shape": str(shape), **tip})
+    return charts.network_chart(
+        edges,
+        nodes,
+        ["consumer", "generation", "last bought from", "boycotting"],
+        width=NETWORK_WIDTH,
+        height=NETWORK_HEIGHT,
+        domain=tuple(float(v) for v in drawer.get_viz_limits()),  # type: ignore[arg-type]
+    )
 
 
-def draw_profit(fig: Figure, model: LiveMarket, n: int) -> None:
-    """Cumulative profit per firm."""
-    fig.subplots_adjust(left=0.14)
-    ax = fig.subplots()
-    _firm_lines(ax, model, np.cumsum(np.nan_to_num(model.history.get("profit", n)), axis=0))
-    mark_events(ax, model)
-    ax.axhline(0, color="#888888", linewidth=0.8)
-    ax.yaxis.set_major_formatter(EngFormatter(sep=""))  # 600k, not 600000 (fits the margin)
-    ax.set_xlim(0, max(n, 10))
-    ax.set_xlabel("day")
-    ax.set_ylabel("profit to date")
-    ax.set_title("Profit per firm", fontsize=10)
-    _legend(ax, model)
-
-
-def draw_social(fig: Figure, model: LiveMarket, n: int) -> None:
-    """Share of consumers boycotting each firm and its mean perceived reputation."""
-    ax1, ax2 = fig.subplots(1, 2, sharex=True)
-    for ax, key, title in (
-        (ax1, "boycott", "boycotting (share of consumers)"),
-        (ax2, "reputation", "perceived reputation (mean)"),
-    ):
-        if key in model.history:
-            _firm_lines(ax, model, model.history.get(key, n))
-        else:
-            ax.text(0.5, 0.5, "not in this model", ha="center", va="center", transform=ax.transAxes)
-        mark_events(ax, model, label=ax is ax1)
-        ax.set_title(title, fontsize=9)
-        ax.set_xlim(0, max(n, 10))
-        ax.set_xlabel("day", fontsize=8)
-        ax.tick_params(labelsize=7)
-    boycott = model.history.get("boycott", n)
-    top = float(np.nanmax(boycott)) if np.isfinite(boycott).any() else 0.0
-    ax1.set_ylim(0, max(0.05, 1.15 * top))
-    ax2.set_ylim(0, 1)
-    _legend(ax2, model)
-    fig.suptitle("Boycotts and reputation", fontsize=10)
-
-
-def draw_network(fig: Figure, model: LiveMarket, n: int) -> None:
-    """The social network of a sample of consumers: colour = firm last bought or boycotting."""
-    rows, edges, xy = model.network_sample()
-    fig.subplots_adjust(left=0.01, right=0.72, bottom=0.01, top=0.9)
-    ax = fig.subplots()
-    if len(edges):
-        segs = np.stack([xy[edges[:, 0]], xy[edges[:, 1]]], axis=1)
-        ax.add_collection(
-            LineCollection(list(segs), colors="#999999", linewidths=0.4, alpha=0.5, zorder=1)
+def network_plot(model: LiveMarket, renderer: SpaceRenderer) -> None:
+    """The social network of a sample of consumers (hover one for its generation and firm)."""
+    with solara.Column(classes=["viz-plot", "viz-network"], style={"width": "100%"}, gap="4px"):
+        solara.Text(
+            f"Social network: {len(model.grid.agents)} of {model.population.n:,} consumers"
+            " (hover a consumer)",
+            style={"font-weight": "bold", "font-size": "0.9em"},
         )
-    last = model.population.last_firm[rows]
-    boycott = model.boycotting()[rows]
-    colours = np.array([firm_colour(int(k)) if k >= 0 else NOT_BOUGHT for k in last], dtype=object)
-    colours[boycott] = BOYCOTT
-    gen = model.population.generation[rows]
-    for k, g in enumerate(GENERATIONS):
-        mine = gen == k
-        if mine.any():
-            ax.scatter(
-                xy[mine, 0],
-                xy[mine, 1],
-                c=list(colours[mine]),
-                marker=GENERATION_MARKERS[g],
-                s=28,
-                edgecolors="white",
-                linewidths=0.4,
-                zorder=2,
-            )
-    ax.set_aspect("equal", adjustable="datalim")
-    ax.set_axis_off()
-    handles = [
-        Line2D([], [], color=firm_colour(f.index), marker="o", ls="", label=f.name)
-        for f in model.firms[:8]  # a longer legend would not fit the cell
-    ]
-    handles += [
-        Line2D([], [], color=BOYCOTT, marker="o", ls="", label="boycotting"),
-        Line2D([], [], color=NOT_BOUGHT, marker="o", ls="", label="not bought yet"),
-    ]
-    handles += [
-        Line2D([], [], color="#555555", marker=GENERATION_MARKERS[g], ls="", label=g)
-        for g in GENERATIONS
-    ]
-    ax.legend(handles=handles, loc="center left", bbox_to_anchor=(1.0, 0.5), fontsize=7, frameon=False)
-    ax.set_title(f"Social network: {len(rows)} of {model.population.n:,} consumers", fontsize=10)
+        vega(network_spec(model, renderer))
+        entries = [(f"● {f.name}", firm_colour(f.index)) for f in model.firms[:8]]
+        entries += [("● boycotting", BOYCOTT), ("● not bought yet", NOT_BOUGHT)]
+        entries += [(f"{GENERATION_SYMBOLS[g]} {g}", "#555555") for g in GENERATIONS]
+        with solara.Row(gap="10px", style={"flex-wrap": "wrap", "font-size": "0.8em"}):
+            for text, colour in entries:
+                solara.Text(text, style={"color": colour})
+        day_caption(model)
 
 
-def _make_plot(
-    name: str, draw: Callable[[Figure, LiveMarket, int], None]
-) -> Callable[[LiveMarket], Any]:
-    @solara.component
-    def PlotComponent(model: LiveMarket) -> None:
-        update_counter.get()  # re-render on Step, Play and Reset
-        n = model.history.n
-        _Plot(model, name, n, lambda fig: draw(fig, model, n))
-
-    PlotComponent.__name__ = f"{name.title().replace('-', '')}Plot"
-    return PlotComponent
+# --- status and KPIs -----------------------------------------------------------------------------
 
 
-NetworkPlot = _make_plot("network", draw_network)
-SharePlot = _make_plot("share", draw_share)
-GenerationSharePlot = _make_plot("generation-share", draw_generation_share)
-OperationsPlot = _make_plot("operations", draw_operations)
-ProfitPlot = _make_plot("profit", draw_profit)
-SocialPlot = _make_plot("social", draw_social)
+def status(model: LiveMarket, buf: deque[tuple[float, int, int]]) -> None:
+    """Day, days per second, step time, the scenario, the model's notes and, if it stopped, why.
 
-
-@solara.component
-def Status(model: LiveMarket) -> None:
-    """Day, steps per second, step time, the model's notes and, if it stopped, why."""
-    update_counter.get()
-    samples = solara.use_ref(deque[tuple[float, int, int]](maxlen=30))
-    buf = samples.current
+    ``buf`` keeps the last (time, day, model) samples the speed is measured over.
+    """
     now = time.perf_counter()
     if buf and (buf[-1][2] != model.uid or buf[-1][1] > model.day):
         buf.clear()  # a Reset: a new model starts the count again
@@ -338,7 +258,7 @@ def Status(model: LiveMarket) -> None:
         rate = (buf[-1][1] - buf[0][1]) / (buf[-1][0] - buf[0][0])
     with solara.Column(gap="2px", classes=["viz-status"]):
         solara.Text(f"Day: {model.day}", classes=["viz-day"], style={"font-size": "1.4em"})
-        solara.Text(f"Steps/s: {rate:.1f}", classes=["viz-rate"])
+        solara.Text(f"Days/s: {rate:.1f}", classes=["viz-rate"])
         solara.Text(f"Step time: {1000 * model.last_step_seconds:.1f} ms", classes=["viz-steptime"])
         solara.Text(
             f"Scenario: {model.spec.name} · consumers: {model.population.n:,}"
@@ -373,14 +293,17 @@ def kpi_rows(model: LiveMarket) -> list[tuple[str, list[str]]]:
     """The KPI table: (label, one cell per firm), measured from day 0 to now."""
     h = model.history
     n = h.n
-    units = np.nan_to_num(h.get("units_ordered", n)).sum(axis=0)
+    units = h.totals.get("units_ordered", np.zeros(len(model.firms)))
     total = units.sum()
-    orders = np.nan_to_num(h.get("orders", n)).sum(axis=0)
-    from_stock = np.nan_to_num(h.get("filled_from_stock", n)).sum(axis=0)
+    orders = h.totals.get("orders", np.zeros(len(model.firms)))
+    from_stock = h.totals.get("filled_from_stock", np.zeros(len(model.firms)))
     last = {k: (h.get(k, n)[-1] if n else np.full(len(model.firms), np.nan)) for k in h.keys()}
 
     def now(key: str, i: int) -> float | None:
         return float(last[key][i]) if key in last else None
+
+    def total_of(key: str, i: int) -> float | None:
+        return float(h.totals[key][i]) if key in h.totals else None
 
     rows: list[tuple[str, list[str]]] = []
     cols = range(len(model.firms))
@@ -389,8 +312,8 @@ def kpi_rows(model: LiveMarket) -> list[tuple[str, list[str]]]:
     if any(hasattr(p, "decision") for p in policy):
         rows.append(("decision", [str(getattr(p, "decision", "–")) for p in policy]))
     rows.append(("market share", [_fmt(units[i] / total if total else None, "pct") for i in cols]))
-    rows.append(("profit", [_fmt(float(np.nansum(h.get("profit", n)[:, i])), "money") for i in cols]))
-    rows.append(("revenue", [_fmt(float(np.nansum(h.get("revenue", n)[:, i])), "money") for i in cols]))
+    rows.append(("profit", [_fmt(total_of("profit", i), "money") for i in cols]))
+    rows.append(("revenue", [_fmt(total_of("revenue", i), "money") for i in cols]))
     rows.append(
         ("fill rate", [_fmt(from_stock[i] / orders[i] if orders[i] else None, "pct") for i in cols])
     )
@@ -405,13 +328,11 @@ def kpi_rows(model: LiveMarket) -> list[tuple[str, list[str]]]:
     return rows
 
 
-@solara.component
-def KpiTable(model: LiveMarket) -> None:
+def kpi_table(model: LiveMarket) -> None:
     """Per-firm KPIs since day 0, as a plain Vuetify table.
 
     Not ``solara.Markdown``: it loads KaTeX from Solara's CDN path, which the offline assets lack.
     """
-    update_counter.get()
     rows = kpi_rows(model)
     right = "text-align: right"
     head = rv.Html(
@@ -443,14 +364,55 @@ def KpiTable(model: LiveMarket) -> None:
         rv.SimpleTable(dense=True, children=[head, body])
 
 
-COMPONENTS: list[tuple[Callable[[LiveMarket], Any], int]] = [
-    (Status, 0),
-    (KpiTable, 0),
-    (SharePlot, 0),
-    (GenerationSharePlot, 0),
-    (NetworkPlot, 0),
-    (OperationsPlot, 0),
-    (ProfitPlot, 0),
-    (SocialPlot, 0),
-]
-"""The page's components in grid order (two per row)."""
+# The page is two components, each drawing its plots inline: every component that reads Mesa's
+# update_counter costs the page a render pass of its own after every day, and each pass walks the
+# whole page with every chart's data, so eleven subscribed plots made a redraw ten times slower.
+
+
+@solara.component
+def MarketColumn(model: LiveMarket) -> None:
+    """The left column: status, who buys from whom, the crowd."""
+    update_counter.get()  # redrawn after every Step, Play frame and Reset
+    samples = solara.use_ref(deque[tuple[float, int, int]](maxlen=30))
+    renderer = solara.use_memo(lambda: network_renderer(model), dependencies=[model.uid])
+    with solara.Column(classes=["viz-column"], style={"width": "100%"}):
+        status(model, samples.current)
+        series_plot(
+            model, "share", "share", "Market share by firm", f"share ({SHARE_WINDOW}-day)", ".0%", (0, 1)
+        )
+        generation_share_plot(model)
+        network_plot(model, renderer)
+        series_plot(
+            model, "boycott", "boycott", "Consumers boycotting each firm", "share of consumers", ".1%"
+        )
+        series_plot(
+            model, "reputation", "reputation", "Perceived reputation (mean)", "reputation", ".2f", (0, 1)
+        )
+
+
+@solara.component
+def PlantColumn(model: LiveMarket) -> None:
+    """The right column: the KPIs, whether it pays, how the plants cope."""
+    update_counter.get()
+    with solara.Column(classes=["viz-column"], style={"width": "100%"}):
+        kpi_table(model)
+        series_plot(model, "profit", "profit_to_date", "Profit to date", "profit", "~s")
+        series_plot(model, "inventory", "on_hand", "Finished goods on hand", "units")
+        series_plot(model, "backlog", "backorders", "Backlog (orders waiting)", "units")
+        series_plot(model, "wip", "wip", "Work in process", "units")
+
+
+COMPONENTS: list[tuple[Callable[[LiveMarket], Any], int]] = [(MarketColumn, 0), (PlantColumn, 0)]
+"""The page's components: two columns side by side."""
+PLOT_NAMES = (
+    "share",
+    "generation-share",
+    "network",
+    "boycott",
+    "reputation",
+    "profit",
+    "inventory",
+    "backlog",
+    "wip",
+)
+"""Every plot on the page (its CSS class is ``viz-NAME``)."""

@@ -25,6 +25,7 @@ import annotated_types as at
 from pydantic import BaseModel
 
 from simulator.policies import registry
+from simulator.policies.params import without_ignored
 from simulator.scenario import (
     COMPLETE_GRAPH_MAX,
     GENERATIONS,
@@ -250,6 +251,9 @@ def _policy(base_policy: BaseModel, name: str, decision: Any, label: str, notes:
             if decision != "cobot" and params.get("overrides"):
                 notes.append(f"{label}: human overrides apply to a cobot decision only; dropped.")
                 params["overrides"] = []
+    # settings the new mode would not read are refused by the scenario: drop them, with a note
+    params, dropped = without_ignored(params)
+    notes.extend(f"{label}: {d}." for d in dropped)
     return params
 
 
