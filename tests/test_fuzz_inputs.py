@@ -50,11 +50,13 @@ def policies(draw: st.DrawFn) -> dict[str, Any]:
         p = {"name": "supplier_centric", **common}
         p["review_days"] = draw(st.integers(1, 14))
         p["min_lot"] = draw(st.integers(0, 200))
-        p["safety_factor"] = draw(st.floats(0.0, 3.0))
+        if decision == "rules":  # the other modes set the level otherwise (the field is refused)
+            p["safety_factor"] = draw(st.floats(0.0, 3.0))
         p["lot_sizing"] = draw(st.sampled_from(["min_lot", "eoq"]))
         return p
     p = {"name": "demand_centric", **common}
-    p["buffer"] = draw(st.integers(0, 60))
+    if decision == "rules":  # the other modes size the buffer from sensed demand
+        p["buffer"] = draw(st.integers(0, 60))
     p["control"] = draw(st.sampled_from(["base_stock", "kanban", "conwip"]))
     p["sop_days"] = draw(st.integers(0, 30))
     return p

@@ -131,6 +131,25 @@ def test_validate_rejects_a_wrong_plant(monkeypatch: pytest.MonkeyPatch) -> None
     assert {"throughput", "cycle_time"} <= bad
 
 
+def test_an_interval_too_wide_is_judged_on_both_batches_pooled(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    """A quantity whose 99% interval comes out wider than its bound is run on a second batch of
+    seeds and judged on both pooled (twice the replications); the others keep their first verdict.
+    Seeded: the logit case's Gamma share has a half-width of 1.7% on its first batch (seed 2026)."""
+    import simulator.validate.cases as cases
+
+    monkeypatch.setitem(cases.BOUNDS, "share", (0.02, 0.015))
+    rows = {r.quantity: r for r in run(["logit"], quick=True, executor="sequential").rows}
+    gamma = rows["share_Gamma"]
+    assert gamma.first is not None
+    first_half = (gamma.first[2] - gamma.first[1]) / 2
+    assert first_half > 0.015 * gamma.theory  # too wide on the first batch
+    assert (gamma.batch, gamma.n, gamma.passed) == (2, 24, True)
+    assert gamma.half_width <= 0.015 * gamma.theory
+    assert (rows["share_Alpha"].batch, rows["share_Alpha"].n, rows["share_Alpha"].first) == (0, 12, None)
+
+
 def test_unknown_case_is_refused_with_exit_2() -> None:
     res = runner.invoke(app, ["validate", "--case", "nope"])
     assert res.exit_code == 2

@@ -250,7 +250,7 @@ def _cases(quick: bool) -> list[Case]:
         ),
         little_case(sz(Size(10, 250, 20), Size(20, 800, 20)), q),
         mts_case(
-            12.0 if q else 8.0, 10.0 * x, 2 if q else 5, sz(Size(12, 450, 10), Size(20, 11_000, 50)), q
+            12.0 if q else 8.0, 10.0 * x, 2 if q else 5, sz(Size(16, 800, 10), Size(20, 11_000, 50)), q
         ),
         base_stock_case(
             "base_stock", 4.0 * x, det_dist(1.0 / x), 6, sz(Size(12, 320, 5), Size(20, 2000, 10)), q

@@ -29,9 +29,9 @@ def fmt(x: float, digits: int = 4) -> str:
 
 
 def verdict(row: Row) -> str:
-    """pass / FAIL, marked when judged on the confirmation batch."""
+    """pass / FAIL, marked when judged again (on the confirmation batch, or both batches pooled)."""
     word = "pass" if row.passed else "FAIL"
-    return f"{word} (2nd batch)" if row.batch else word
+    return word + {0: "", 1: " (2nd batch)", 2: " (2 batches)"}[row.batch]
 
 
 def table_rows(outcome: Outcome) -> list[list[str]]:
@@ -176,8 +176,9 @@ def markdown(outcome: Outcome, scenario_files: dict[str, str] | None = None, fig
                 if r.first is not None
             )
             parts.append(
-                f"\nThe first batch missed theory somewhere ({firsts}); the table shows the "
-                "confirmation batch, on independent seeds."
+                f"\nJudged again after the first batch ({firsts}): a quantity that missed theory on "
+                "the confirmation batch alone, on independent seeds; one whose interval was too "
+                "wide on both batches pooled."
             )
         parts.append("")
     return "\n".join(parts)
