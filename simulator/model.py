@@ -45,6 +45,7 @@ import numpy as np
 import pandas as pd
 import simpy
 
+from simulator.daytable import DayTable, PagedCollector
 from simulator.events import EventSchedule
 from simulator.firms.build import build_firm
 from simulator.firms.firm import Firm
@@ -142,12 +143,14 @@ class MarketModel(mesa.Model):
             # A policy reads the market only through its firm's view of the log, never the population.
             if firm.policy is not None:
                 firm.policy.attach_feed(MarketFeed(self.event_log, firm.index))
-        self.rows: list[dict[str, Any]] = []
-        self.market_rows: list[dict[str, Any]] = []
+        self.rows = DayTable(name="firm-days")
+        """One row per day and firm (paged to disk: a long run's memory stays flat)."""
+        self.market_rows = DayTable(name="market-days")
+        """One row per day for the market as a whole (paged like :attr:`rows`)."""
         self.last_choices: np.ndarray = np.empty(0, np.int64)
         self.collected: dict[str, float] = {}
         """The day's market-wide figures (filled by :meth:`_record`, read by the DataCollector)."""
-        self.datacollector = mesa.DataCollector(
+        self.datacollector = PagedCollector(
             model_reporters={
                 "day": "day",
                 "shoppers": "_shoppers_today",
@@ -432,11 +435,11 @@ class MarketModel(mesa.Model):
 
     def timeseries(self) -> pd.DataFrame:
         """One row per day and firm (tidy), typed."""
-        df = pd.DataFrame(self.rows)
+        df = self.rows.to_frame()
         if not df.empty:
             df["firm"] = df["firm"].astype("string")
         return df
 
     def market_series(self) -> pd.DataFrame:
         """One row per day for the market as a whole."""
-        return pd.DataFrame(self.market_rows)
+        return self.market_rows.to_frame()
