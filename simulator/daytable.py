@@ -144,7 +144,6 @@ class DayTable:
             self.append(row)
 
 
-
 class PagedCollector(mesa.DataCollector):
     """Mesa's DataCollector with its model variables kept in a :class:`DayTable`.
 

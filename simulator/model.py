@@ -216,10 +216,10 @@ class MarketModel(mesa.Model):
         for f in self.firms:
             ids = f.deliveries_between(d - 1, d)
             late = f.orders.late_days(ids)  # whole calendar days after the promised day
-            consumers = f.orders.consumer[ids]
+            consumers = f.orders.get("consumer", ids)
             log.record(EventKind.DELIVERY, d, consumers, f.index, late)
             regular = ~self.support_order_mask(f)[ids]
-            defective = f.orders.defective[ids]
+            defective = f.orders.get("defective", ids)
             pop.delivered(d, consumers[regular], f.index, late[regular], defective[regular])
         # 5. word of mouth, awareness and stands; support purchases; purchases
         pop.social_day(d, np.array([f.reputation for f in self.firms]))
@@ -261,8 +261,8 @@ class MarketModel(mesa.Model):
                 f.today.turned_away += int(booking.turned_away[f.index])
             # out of stock: the order waits for production (the consumer was told the quote)
             ids = np.arange(start, f.orders.n)
-            waits = ids[np.isnan(f.orders.filled[ids])]
-            log.record(EventKind.WAIT, d, f.orders.consumer[waits], f.index, f.quoted_days)
+            waits = ids[np.isnan(f.orders.get("filled", ids))]
+            log.record(EventKind.WAIT, d, f.orders.get("consumer", waits), f.index, f.quoted_days)
         pop.end_day()
         self.last_choices = firm_choice
         by_gen = pop.share_by_generation(firm_choice, who, len(self.firms))
