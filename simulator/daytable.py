@@ -90,7 +90,10 @@ class DayTable:
     def _chunk_rows(self, k: int) -> list[dict[str, Any]]:
         if self._cache is None or self._cache[0] != k:
             # a chunk read back gives its rows as records: a key some row lacked reads as NaN
-            self._cache = (k, self._chunk_frame(k).to_dict("records"))
+            rows: list[dict[str, Any]] = [
+                {str(c): v for c, v in r.items()} for r in self._chunk_frame(k).to_dict("records")
+            ]
+            self._cache = (k, rows)
         return self._cache[1]
 
     def frames(self) -> Iterator[pd.DataFrame]:
@@ -160,7 +163,7 @@ class PagedCollector(mesa.DataCollector):
         super().__init__(model_reporters=model_reporters)
         self._writing = False
 
-    @property  # type: ignore[override]
+    @property
     def model_vars(self) -> dict[str, list[Any]]:
         """Every collected value by reporter (read back from the table)."""
         if self._writing:
