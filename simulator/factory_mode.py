@@ -22,6 +22,7 @@ import numpy as np
 import pandas as pd
 import simpy
 
+from simulator.daytable import DayTable
 from simulator.demand import units_per_day
 from simulator.experiments.run import RunResult
 from simulator.firms.build import build_firm
@@ -96,7 +97,7 @@ class FactoryRun:
             if ev.kind == "supply_disruption" and ev.firm == firm
         }
         self.day = 0
-        self.rows: list[dict[str, Any]] = []
+        self.rows = DayTable(name="factory-days")
 
     def _orders_of(self, d: int) -> slice:
         if d + 1 >= len(self._bounds):
@@ -158,7 +159,7 @@ class FactoryRun:
 
     def timeseries(self) -> pd.DataFrame:
         """One row per day (tidy, typed)."""
-        df = pd.DataFrame(self.rows)
+        df = self.rows.to_frame()
         if not df.empty:
             df["firm"] = df["firm"].astype("string")
         return df

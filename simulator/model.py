@@ -45,6 +45,7 @@ import numpy as np
 import pandas as pd
 import simpy
 
+from simulator.daytable import DayTable, PagedCollector
 from simulator.events import EventSchedule
 from simulator.firms.build import build_firm
 from simulator.firms.firm import Firm
@@ -142,12 +143,14 @@ class MarketModel(mesa.Model):
             # A policy reads the market only through its firm's view of the log, never the population.
             if firm.policy is not None:
                 firm.policy.attach_feed(MarketFeed(self.event_log, firm.index))
-        self.rows: list[dict[str, Any]] = []
-        self.market_rows: list[dict[str, Any]] = []
+        self.rows = DayTable(name="firm-days")
+        """One row per day and firm (paged to disk: a long run's memory stays flat)."""
+        self.market_rows = DayTable(name="market-days")
+        """One row per day for the market as a whole (paged like :attr:`rows`)."""
         self.last_choices: np.ndarray = np.empty(0, np.int64)
         self.collected: dict[str, float] = {}
         """The day's market-wide figures (filled by :meth:`_record`, read by the DataCollector)."""
-        self.datacollector = mesa.DataCollector(
+        self.datacollector = PagedCollector(
             model_reporters={
                 "day": "day",
                 "shoppers": "_shoppers_today",
@@ -213,10 +216,10 @@ class MarketModel(mesa.Model):
         for f in self.firms:
             ids = f.deliveries_between(d - 1, d)
             late = f.orders.late_days(ids)  # whole calendar days after the promised day
-            consumers = f.orders.consumer[ids]
+            consumers = f.orders.get("consumer", ids)
             log.record(EventKind.DELIVERY, d, consumers, f.index, late)
             regular = ~self.support_order_mask(f)[ids]
-            defective = f.orders.defective[ids]
+            defective = f.orders.get("defective", ids)
             pop.delivered(d, consumers[regular], f.index, late[regular], defective[regular])
         # 5. word of mouth, awareness and stands; support purchases; purchases
         pop.social_day(d, np.array([f.reputation for f in self.firms]))
@@ -258,8 +261,8 @@ class MarketModel(mesa.Model):
                 f.today.turned_away += int(booking.turned_away[f.index])
             # out of stock: the order waits for production (the consumer was told the quote)
             ids = np.arange(start, f.orders.n)
-            waits = ids[np.isnan(f.orders.filled[ids])]
-            log.record(EventKind.WAIT, d, f.orders.consumer[waits], f.index, f.quoted_days)
+            waits = ids[np.isnan(f.orders.get("filled", ids))]
+            log.record(EventKind.WAIT, d, f.orders.get("consumer", waits), f.index, f.quoted_days)
         pop.end_day()
         self.last_choices = firm_choice
         by_gen = pop.share_by_generation(firm_choice, who, len(self.firms))
@@ -432,11 +435,11 @@ class MarketModel(mesa.Model):
 
     def timeseries(self) -> pd.DataFrame:
         """One row per day and firm (tidy), typed."""
-        df = pd.DataFrame(self.rows)
+        df = self.rows.to_frame()
         if not df.empty:
             df["firm"] = df["firm"].astype("string")
         return df
 
     def market_series(self) -> pd.DataFrame:
         """One row per day for the market as a whole."""
-        return pd.DataFrame(self.market_rows)
+        return self.market_rows.to_frame()

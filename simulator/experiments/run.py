@@ -84,7 +84,7 @@ def with_lead_times(timeseries: pd.DataFrame, model: MarketModel) -> pd.DataFram
     and quoted lead times (order to delivery, order to promised day), NaN on days with none."""
     frames = []
     for f in model.firms:
-        o = f.orders
+        o = f.orders.history()
         n = o.n
         delivered = o.delivered[:n]
         ok = np.isfinite(delivered) & np.isfinite(o.promised[:n])

@@ -107,16 +107,16 @@ class IdQueue:
         self.units += units
         self.min_deadline = min(self.min_deadline, min_deadline)
 
-    def take(self, units: int, qty: np.ndarray) -> np.ndarray:
+    def take(self, units: int, qty: np.ndarray, base: int = 0) -> np.ndarray:
         """Remove and return the oldest ids whose orders ``units`` can fill in full (strict FIFO).
 
-        ``qty`` is the quantity column indexed by id. Only the first ``units`` ids are looked at:
-        each order is at least one unit.
+        ``qty`` is the quantity column indexed by id - ``base``. Only the first ``units`` ids are
+        looked at: each order is at least one unit.
         """
         if units <= 0 or self._tail == self._head:
             return self._ids[:0].copy()
         front = self._ids[self._head : min(self._head + units, self._tail)]
-        need = np.cumsum(qty[front])
+        need = np.cumsum(qty[front - base])
         k = int(np.searchsorted(need, units, side="right"))
         out = front[:k].copy()
         self._head += k
@@ -131,7 +131,7 @@ class IdQueue:
         self._head, self._tail = 0, len(keep)
         self.units -= units
 
-    def reset_deadline(self, deadline: np.ndarray) -> None:
-        """Set :attr:`min_deadline` exactly from the deadline column indexed by id."""
+    def reset_deadline(self, deadline: np.ndarray, base: int = 0) -> None:
+        """Set :attr:`min_deadline` exactly from the deadline column indexed by id - ``base``."""
         live = self.ids()
-        self.min_deadline = float(deadline[live].min()) if len(live) else np.inf
+        self.min_deadline = float(deadline[live - base].min()) if len(live) else np.inf

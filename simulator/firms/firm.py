@@ -217,6 +217,7 @@ class Firm:
                 self._lots[0].append([0.0, float(spec.factory.initial_stock)])
         self._returns_due: deque[tuple[float, np.ndarray]] = deque()
         """(arrival time, order ids) of defective shipments not yet delivered."""
+        self.orders.pins.append(self._returns_pin)
         self.inventory_value_start = self.stock_values()["total"]
         """Value at cost of the stocks at time 0 (initial material and finished goods)."""
         self.inventory_value = self.inventory_value_start
@@ -293,12 +294,12 @@ class Firm:
         """Cancel orders whose consumers gave up waiting; return the consumers."""
         ids = self.orders.cancel_overdue(self.env.now)
         self.today.cancelled += len(ids)
-        return self.orders.consumer[ids]
+        return self.orders.get("consumer", ids)
 
     def deliveries_between(self, t0: float, t1: float) -> np.ndarray:
         """Ids of orders delivered in ``(t0, t1]``."""
         d = self.orders.delivered
-        return np.flatnonzero((d > t0) & (d <= t1))
+        return np.flatnonzero((d > t0) & (d <= t1)) + self.orders.base
 
     # --- the plant side --------------------------------------------------------------------------
     def release(self, variant: int, qty: int) -> None:
@@ -324,7 +325,8 @@ class Firm:
         ids = self.orders.take_fillable(variant, int(self.on_hand[variant]))
         if len(ids) == 0:
             return
-        units = int(self.orders.qty[ids].sum())
+        qty = self.orders.get("qty", ids)
+        units = int(qty.sum())
         self.on_hand[variant] -= units
         self.plant.withdrawn(variant, units)  # kanban: the units' cards go back
         if self._lots is not None:
@@ -337,13 +339,13 @@ class Firm:
         self.orders.mark_filled(ids, self.env.now, ship, from_stock, defective)
         if defective is not None and defective.any():
             bad = ids[defective]
-            self.today.defects_shipped += int(self.orders.qty[bad].sum())
+            self.today.defects_shipped += int(qty[defective].sum())
             self._returns_due.append((self.env.now + ship, bad))
         self.today.units_shipped += units
         if from_stock:
             self.today.filled_from_stock += len(ids)
         # each order pays the price it was booked at
-        self.today.money["revenue"] += float(self.orders.price[ids] @ self.orders.qty[ids])
+        self.today.money["revenue"] += float(self.orders.get("price", ids) @ qty)
         self.today.money["shipping_cost"] += units * self.spec.factory.shipping_cost
 
     def _take_oldest(self, variant: int, units: int) -> int:
@@ -485,6 +487,10 @@ class Firm:
         self.units_expired += gone
         return gone
 
+    def _returns_pin(self) -> int:
+        """The lowest order id whose return is still to be booked (the order book keeps it)."""
+        return min((int(ids.min()) for _, ids in self._returns_due), default=self.orders.n)
+
     def _book_returns(self, rec: DayRecord) -> None:
         """Refund and handle the defective deliveries that arrived by now (each is a complaint)."""
         now = self.env.now
@@ -492,10 +498,11 @@ class Firm:
         f = self.spec.factory
         while self._returns_due and self._returns_due[0][0] <= now:
             _, ids = self._returns_due.popleft()
-            units = int(o.qty[ids].sum())
+            qty = o.get("qty", ids)
+            units = int(qty.sum())
             rec.returned += units
             rec.complaints += len(ids)
-            rec.money["refunds"] += float(o.price[ids] @ o.qty[ids])
+            rec.money["refunds"] += float(o.get("price", ids) @ qty)
             rec.money["return_cost"] += units * f.return_cost
 
     def close_day(self) -> DayRecord:
@@ -566,6 +573,7 @@ class Firm:
         # capacity decided for tomorrow on takes effect now, before tomorrow's shift calendar
         self._apply_capacity_plans(self.days_closed)
         self.today = DayRecord()
+        self.orders.compact(self.env.now)  # settled orders leave memory (ids and totals stay)
         return rec
 
     def day_row(self, rec: DayRecord) -> dict[str, Any]:

@@ -38,6 +38,7 @@ import numpy as np
 if TYPE_CHECKING:
     from simulator.firms.factory import Plant
     from simulator.firms.firm import Firm
+    from simulator.firms.orders import OrderBook
 
 
 class InvariantError(AssertionError):
@@ -97,7 +98,8 @@ def order_problems(firm: Firm) -> list[str]:
     o = firm.orders
     filled = ~np.isnan(o.filled)
     cancelled = ~np.isnan(o.cancelled)
-    shipped_units = int(o.qty[filled].sum())
+    # orders moved out of memory count through their totals (each checked when it moved)
+    shipped_units = int(o.qty[filled].sum()) + o.compacted.units_shipped
     on_hand = int(firm.on_hand.sum())
     problems = []
     if spec.initial_stock + p.units_completed != on_hand + shipped_units + firm.units_expired:
@@ -142,10 +144,10 @@ def money_problems(firm: Firm) -> list[str]:
     filled = ~np.isnan(o.filled)
     books = {k: firm.books[k] + firm.today.money[k] for k in firm.books}
     problems = []
-    revenue = float(o.price[filled] @ o.qty[filled])
+    revenue = float(o.price[filled] @ o.qty[filled]) + o.compacted.revenue
     if not _close(books["revenue"], revenue, scale=revenue):
         problems.append(f"revenue {books['revenue']:.2f} != price x units filled {revenue:.2f}")
-    shipping = float(o.qty[filled].sum()) * spec.shipping_cost
+    shipping = float(o.qty[filled].sum() + o.compacted.units_shipped) * spec.shipping_cost
     if not _close(books["shipping_cost"], shipping, scale=shipping):
         problems.append(f"shipping cost {books['shipping_cost']:.2f} != units shipped x rate")
     # plant costs reach the ledger at the close of the day they were spent
@@ -222,10 +224,10 @@ def returns_problems(firm: Firm) -> list[str]:
     books = firm.books
     problems = []
     returned = o.defective & (o.delivered <= float(firm.days_closed))
-    refunds = float(o.price[returned] @ o.qty[returned])
+    refunds = float(o.price[returned] @ o.qty[returned]) + o.compacted.refunds
     if not _close(books["refunds"], refunds, scale=refunds):
         problems.append(f"refunds {books['refunds']:.2f} != price x units of defective deliveries")
-    handling = float(o.qty[returned].sum()) * spec.return_cost
+    handling = float(o.qty[returned].sum() + o.compacted.units_returned) * spec.return_cost
     if not _close(books["return_cost"], handling, scale=handling):
         problems.append("return cost != units returned x handling cost")
     return problems
@@ -258,6 +260,13 @@ class OrderAudit:
         self.units_shipped = 0
         self.last_read = 0
         """Orders read by the last check (what its time is proportional to)."""
+        self._book: OrderBook | None = None
+
+    def pin(self) -> int:
+        """The lowest order id the next check reads (the order book keeps it in memory)."""
+        journal = self._book.journal if self._book is not None else None
+        low = min((int(ids.min()) for ids in journal or [] if len(ids)), default=self.seen)
+        return min(low, self.seen)
 
     def problems(self, firm: Firm) -> list[str]:
         """Advance to now and return the broken laws of the order book and finished goods."""
@@ -265,6 +274,18 @@ class OrderAudit:
         t = firm.env.now
         problems = []
         first = o.journal is None  # the first check reads every order: nothing was journalled
+        if self._book is not o:
+            self._book = o
+            o.pins.append(self.pin)
+            if first and o.base:  # orders already moved out of memory: start from their totals
+                c = o.compacted
+                self.seen = o.base
+                self.delivered, self.cancelled, self.units_shipped = (
+                    c.delivered,
+                    c.cancelled,
+                    c.units_shipped,
+                )
+                self.state = np.full(max(o.base, 1024), DONE, np.int8)
         changed = o.drain_journal()
         n = o.n
         if len(self.state) < n:
@@ -279,13 +300,13 @@ class OrderAudit:
             problems.append("an order was filled or cancelled after it was filled or cancelled")
         rows = np.concatenate([new, old])
         self.last_read = len(rows) + len(self.road)
-        filled = ~np.isnan(o.filled[rows])
-        cancelled = ~np.isnan(o.cancelled[rows])
+        filled = ~np.isnan(o.get("filled", rows))
+        cancelled = ~np.isnan(o.get("cancelled", rows))
         if (filled & cancelled).any():
             problems.append("an order is both filled and cancelled")
-        if (~np.isnan(o.delivered[rows]) & ~filled).any():
+        if (~np.isnan(o.get("delivered", rows)) & ~filled).any():
             problems.append("an order was delivered without being filled")
-        qty = o.qty[rows].astype(np.int64)
+        qty = o.get("qty", rows).astype(np.int64)
         was_open = np.concatenate([np.zeros(len(new), bool), np.ones(len(old), bool)])
         now_open = ~filled & ~cancelled
         if (now_open & was_open).any():
@@ -297,7 +318,7 @@ class OrderAudit:
         self.state[rows] = np.where(now_open, OPEN, np.where(filled, FILLED, DONE))
         # on the road: those filled before and those filled now, until their delivery time
         road = np.concatenate([self.road, rows[filled]])
-        arrived = o.delivered[road] <= t
+        arrived = o.get("delivered", road) <= t
         self.delivered += int(arrived.sum())
         self.state[road[arrived]] = DONE
         self.road = road[~arrived]

@@ -13,12 +13,13 @@ from __future__ import annotations
 
 from collections import deque
 from collections.abc import Generator
-from typing import TYPE_CHECKING, Any, Protocol
+from typing import TYPE_CHECKING, Protocol
 
 import numpy as np
 import pandas as pd
 import simpy
 
+from simulator.daytable import DayTable
 from simulator.policies.decisions import Costs, DecisionLog
 from simulator.policies.forecasting import Forecast, forecast
 from simulator.policies.measure import LeadTime, measured_lead_time
@@ -137,7 +138,7 @@ class PeriodicPolicy:
         self.marketing_hold_until = -np.inf
 
     @property
-    def decisions(self) -> list[dict[str, Any]]:
+    def decisions(self) -> DayTable:
         """One entry per decision: time, action, inputs, rule, override, quantity, reason."""
         return self.log.entries
 

@@ -22,6 +22,7 @@ import numpy as np
 import pandas as pd
 from scipy.stats import norm
 
+from simulator.daytable import DayTable
 from simulator.policies import optimisation as opt
 from simulator.policies.forecasting import Forecast
 from simulator.policies.params import CxBuffer
@@ -155,12 +156,12 @@ def decide_stock(
 
 @dataclass
 class DecisionLog:
-    """Every decision a firm's policy took, in order, one dict per decision."""
+    """Every decision a firm's policy took, in order, one dict per decision (paged to disk)."""
 
     firm: str
     policy: str
     mode: str
-    entries: list[dict[str, Any]] = field(default_factory=list)
+    entries: DayTable = field(default_factory=lambda: DayTable(name="decisions"))
 
     def record(
         self,

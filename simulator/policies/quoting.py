@@ -29,6 +29,7 @@ from simulator.policies.measure import LeadTime
 
 if TYPE_CHECKING:
     from simulator.firms.firm import Firm
+    from simulator.firms.orders import OrderBook
 
 ERROR_DAYS = 56
 """Days of booking whose waiting orders' estimation errors the safety margin is read from: eight
@@ -58,6 +59,12 @@ class Quoter:
         """Orders of the firm's book already sorted into pending or not."""
         self._margin: tuple[int, float] | None = None
         """(day, margin) computed for the day (the errors change once a day)."""
+        self._book: OrderBook | None = None
+        """The order book this quoter has pinned (see :meth:`OrderBook.compact`)."""
+
+    def _pin(self) -> int:
+        """The lowest order id :meth:`learn` will read again."""
+        return min([self._seen, *(int(ids.min()) for _, ids in self._pending if len(ids))])
 
     def ready_in(self, firm: Firm, need: float, lead: LeadTime, next_release: float) -> float:
         """Days from now until ``need`` more units, behind the queue, are ready to ship.
@@ -132,20 +139,23 @@ class Quoter:
     def learn(self, firm: Firm) -> None:
         """Record the estimation error of every order that waited and is now ready."""
         o = firm.orders
+        if self._book is not o:  # the book keeps every order this quoter will read again
+            self._book = o
+            o.pins.append(self._pin)
         now = firm.env.now
         # orders booked before today, not yet sorted: those that waited go to pending
-        placed = o.placed[self._seen : o.n]
+        placed = o.placed[self._seen - o.base :]
         new = np.flatnonzero(placed < math.floor(now)) + self._seen
         if len(new):
-            waited = new[~o.from_stock[new]]  # filled at booking from stock: no wait
-            days = np.floor(o.placed[waited]).astype(np.int64)
+            waited = new[~o.get("from_stock", new)]  # filled at booking from stock: no wait
+            days = np.floor(o.get("placed", waited)).astype(np.int64)
             for d in np.unique(days).tolist():
                 self._pending.append((d, waited[days == d]))
             self._seen = int(new[-1]) + 1
         keep: deque[tuple[int, np.ndarray]] = deque()
         for d, ids in self._pending:
-            filled = o.filled[ids]
-            gone = ~np.isnan(o.cancelled[ids])
+            filled = o.get("filled", ids)
+            gone = ~np.isnan(o.get("cancelled", ids))
             done = ~np.isnan(filled)
             est = self._estimates.get(d)
             if est is not None and done.any():

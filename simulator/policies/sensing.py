@@ -125,15 +125,13 @@ class OwnOrdersFeed:
         if n == 0 or (firm is not None and firm != self._firm.index):
             return out
         o = self._firm.orders
-        if kind == "purchase":
-            days = np.floor(o.placed).astype(np.int64)
-        elif kind == "cancel":
-            c = o.cancelled
-            days = np.floor(c[~np.isnan(c)]).astype(np.int64)
-        else:
+        if kind not in ("purchase", "cancel"):
             return out
-        days = days[(days >= first_day) & (days <= last_day)]
-        return np.bincount(days - first_day, minlength=n).astype(np.int64)
+        by_day = o.day_counts("placed" if kind == "purchase" else "cancelled")
+        lo, hi = max(first_day, 0), min(last_day + 1, len(by_day))
+        if hi > lo:
+            out[lo - first_day : hi - first_day] = by_day[lo:hi]
+        return out
 
 
 def _window_means(x: np.ndarray, days: int) -> np.ndarray:
