@@ -125,13 +125,20 @@ def order_problems(firm: Firm) -> list[str]:
     by_variant = sum(firm.inventory_position(v) for v in range(len(firm.variants)))
     if by_variant != on_hand + p.units_in_process - backorders:
         problems.append("inventory positions by variant do not add up to the firm's")
-    ip = on_hand + p.units_in_process - backorders
-    if firm.inventory_position() != ip:
-        problems.append(
-            f"inventory position {firm.inventory_position()} != {on_hand} on hand + "
-            f"{p.units_in_process} on order - {backorders} backorders"
-        )
+    problems += _position_problems(firm, on_hand, backorders)
     return problems
+
+
+def _position_problems(firm: Firm, on_hand: int, backorders: int) -> list[str]:
+    """The inventory position is on hand + in process - backorders."""
+    p = firm.plant
+    ip = on_hand + p.units_in_process - backorders
+    if firm.inventory_position() == ip:
+        return []
+    return [
+        f"inventory position {firm.inventory_position()} != {on_hand} on hand + "
+        f"{p.units_in_process} on order - {backorders} backorders"
+    ]
 
 
 def money_problems(firm: Firm) -> list[str]:
@@ -350,12 +357,7 @@ class OrderAudit:
             )
         if (firm.on_hand < 0).any():
             problems.append("negative finished-goods stock")
-        ip = on_hand + p.units_in_process - backorders
-        if firm.inventory_position() != ip:
-            problems.append(
-                f"inventory position {firm.inventory_position()} != {on_hand} on hand + "
-                f"{p.units_in_process} on order - {backorders} backorders"
-            )
+        problems += _position_problems(firm, on_hand, backorders)
         return problems
 
 
