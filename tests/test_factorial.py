@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import math
+from pathlib import Path
 
 import numpy as np
 import pytest
@@ -149,6 +150,15 @@ def test_tune_cli_rejects_bad_input() -> None:
     assert r.exit_code == 2 and "no firm named 'Nobody'" in r.output
     r = CliRunner().invoke(app, ["tune", SMALL, "--policies", "magic"])
     assert r.exit_code == 2 and "--policies" in r.output
+
+
+def test_compare_tune_refuses_a_used_folder_before_tuning(tmp_path: Path) -> None:
+    # tuning takes minutes; a folder the compare could not write is refused first
+    (tmp_path / "manifest.json").write_text("{}")
+    args = ["compare", SMALL, "--policies", "supplier_centric,demand_centric", "--tune"]
+    r = CliRunner().invoke(app, [*args, "--out", str(tmp_path)])
+    assert r.exit_code == 2 and "already holds an experiment" in r.output
+    assert "Traceback" not in r.output
 
 
 @pytest.mark.parametrize("name", ["young_market", "scandal_at_push", "supply_disruption"])

@@ -228,6 +228,12 @@ def compare(
     if len(paths) == 1 and not names:
         fail_input(["--policies: name at least one policy"])
     chosen: list[Any] = list(names)
+    if tune and out_dir is not None:
+        # tuning takes minutes: refuse a folder the experiment could not use before, not after
+        if (out_dir / "manifest.json").exists() and not resume:
+            fail_input([f"{out_dir}: already holds an experiment; use --resume or another --out"])
+        if out_dir.exists() and not out_dir.is_dir():
+            fail_input([f"{out_dir}: exists and is not a folder"])
     if tune:
         from simulator.cli.tune import _inputs, run_tuning
 
