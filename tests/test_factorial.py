@@ -134,6 +134,11 @@ def test_tune_searches_only_what_the_mode_uses() -> None:
     ai = {"name": "demand_centric", "decision": "ai"}
     # the baseline's plant runs round the clock: no shift calendar to tune
     assert {k.name for k in knobs_for(sc, "EthicalCo", ai)} == set()
+    # sizes reach four times the scenario's own value (a larger firm needs a larger buffer)
+    big = {k.name: k.high for k in knobs_for(sc, "EthicalCo", {"name": "demand_centric", "buffer": 300})}
+    assert big["buffer"] == 1200
+    small = {k.name: k.high for k in knobs_for(sc, "EthicalCo", {"name": "demand_centric"})}
+    assert small["buffer"] == 400
 
 
 def test_tuning_never_reports_worse_than_the_start() -> None:

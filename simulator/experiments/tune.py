@@ -81,6 +81,12 @@ def _has_shift_calendar(scenario: Scenario, firm: str) -> bool:
     return any(s.shifts < 3 for s in f.factory.routing())
 
 
+def _reach(given: int, floor: int) -> int:
+    """Upper end of a size's range: ``floor``, or four times the scenario's own value if more (a
+    fixed range would not scale with a larger firm)."""
+    return max(floor, 4 * int(given))
+
+
 def knobs_for(scenario: Scenario, firm: str, params: dict[str, Any]) -> list[Knob]:
     """The parameters searched for this policy, decision mode and plant."""
     mode = params.get("decision", "rules")
@@ -88,16 +94,16 @@ def knobs_for(scenario: Scenario, firm: str, params: dict[str, Any]) -> list[Kno
         out = [
             Knob("lead_time_days", "lead", 1.0, 15.0),
             Knob("review_days", "int", 1, 14),
-            Knob("min_lot", "int", 0, 5000, 100),
+            Knob("min_lot", "int", 0, _reach(params.get("min_lot", 100), 5000), 100),
         ]
         if mode == "rules":
-            out.append(Knob("safety_factor", "float", 0.0, 3.0))
+            out.append(Knob("safety_factor", "float", 0.0, 5.0))  # the parameter's whole range
         elif mode == "data":
             out.append(Knob("service_level", "float", 0.5, 0.995))
         return out
     out = []
     if mode == "rules":
-        out.append(Knob("buffer", "int", 0, 400, 5))
+        out.append(Knob("buffer", "int", 0, _reach(params.get("buffer", 30), 400), 5))
     elif mode == "data":
         out.append(Knob("service_level", "float", 0.5, 0.995))
     if params.get("sop_days", 30) > 0 and _has_shift_calendar(scenario, firm):
