@@ -93,7 +93,7 @@ def _md_table(df: pd.DataFrame) -> str:
 
 def _save(fig: Any, path: Path) -> Path:
     fig.tight_layout()
-    atomic_write(path, lambda p: fig.savefig(p, format="png", dpi=110))
+    atomic_write(path, lambda p: fig.savefig(p, format="png", dpi=110, bbox_inches="tight"))
     plt.close(fig)
     return path
 

@@ -169,8 +169,15 @@ def _share(counts: pd.DataFrame, window: int) -> pd.DataFrame:
 def _legend(fig: Any, ax: Axes) -> None:
     handles, labels = ax.get_legend_handles_labels()
     if handles:
+        # below the axes and their labels (the saved figure's tight box takes it in)
         fig.legend(
-            handles, labels, loc="lower center", ncol=min(len(labels), 6), fontsize=8, frameon=False
+            handles,
+            labels,
+            loc="upper center",
+            bbox_to_anchor=(0.5, 0.0),
+            ncol=min(len(labels), 6),
+            fontsize=8,
+            frameon=False,
         )
 
 
